@@ -1,0 +1,103 @@
+/**
+ * Load generation for the benchmarks: wrk (Debian package; the better generator on 2 cores per
+ * reference/measurements.md §2) when installed, autocannon otherwise. Each request carries a random
+ * visitor cookie from a fixed pool, so profiles are read and written as in production.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface LoadResult {
+  tool: 'wrk' | 'autocannon';
+  rps: number;
+  p50ms: number;
+  p99ms: number;
+  errors: number;
+}
+
+export interface LoadOptions {
+  url: string;
+  seconds: number;
+  connections: number;
+  /** Cookie name and pool size for random visitor cookies; none when undefined. */
+  cookie?: { name: string; visitors: number };
+}
+
+export async function haveWrk(): Promise<boolean> {
+  try {
+    await run('wrk', ['--version']).catch((e: { stdout?: string }) => {
+      if (!String(e.stdout ?? '').includes('wrk')) throw e;
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function load(opts: LoadOptions, useWrk: boolean): Promise<LoadResult> {
+  return useWrk ? wrk(opts) : autocannonLoad(opts);
+}
+
+function visitorId(i: number): string {
+  return '1' + String(i).padStart(37, '0');
+}
+
+async function wrk(opts: LoadOptions): Promise<LoadResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'audex-wrk-'));
+  const script = join(dir, 'cookie.lua');
+  writeFileSync(
+    script,
+    opts.cookie === undefined
+      ? 'done = function(summary, latency, requests)\n  io.write(string.format("AUDEX %d %d %d\\n", latency:percentile(50), latency:percentile(99), summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))\nend\n'
+      : `local n = ${opts.cookie.visitors}
+request = function()
+  wrk.headers["Cookie"] = "${opts.cookie.name}=1" .. string.format("%037d", math.random(0, n - 1))
+  return wrk.format()
+end
+done = function(summary, latency, requests)
+  io.write(string.format("AUDEX %d %d %d\\n", latency:percentile(50), latency:percentile(99), summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+`,
+  );
+  const { stdout } = await run(
+    'wrk',
+    ['-t1', `-c${opts.connections}`, `-d${opts.seconds}s`, '--latency', '-s', script, opts.url],
+    { maxBuffer: 1 << 20 },
+  );
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? 0);
+  const m = /AUDEX (\d+) (\d+) (\d+)/.exec(stdout);
+  return { tool: 'wrk', rps, p50ms: Number(m?.[1] ?? 0) / 1000, p99ms: Number(m?.[2] ?? 0) / 1000, errors: Number(m?.[3] ?? 0) };
+}
+
+async function autocannonLoad(opts: LoadOptions): Promise<LoadResult> {
+  const { default: autocannon } = await import('autocannon');
+  const cookie = opts.cookie;
+  const result = await autocannon({
+    url: opts.url,
+    connections: opts.connections,
+    duration: opts.seconds,
+    ...(cookie !== undefined
+      ? {
+          requests: [
+            {
+              setupRequest: (req: { headers?: Record<string, string> }) => {
+                req.headers = { ...req.headers, cookie: `${cookie.name}=${visitorId(Math.floor(Math.random() * cookie.visitors))}` };
+                return req;
+              },
+            },
+          ],
+        }
+      : {}),
+  } as never);
+  const r = result as unknown as {
+    requests: { average: number };
+    latency: { p50: number; p99: number };
+    errors: number;
+    non2xx: number;
+  };
+  return { tool: 'autocannon', rps: r.requests.average, p50ms: r.latency.p50, p99ms: r.latency.p99, errors: r.errors + r.non2xx };
+}

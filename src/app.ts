@@ -1,0 +1,117 @@
+/**
+ * The composition root: the only module that picks concrete storage adapters (ARCHITECTURE.md).
+ * Builds the stores, the catalog service, the HTTP server with its routes and the admin API.
+ */
+import { join } from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { AudexConfig } from './config/config-schema.js';
+import { CatalogService } from './catalog/catalog-service.js';
+import type { CatalogSnapshot } from './catalog/snapshot.js';
+import { Metrics } from './observability/metrics.js';
+import { registerEventRoute } from './http/event-route.js';
+import { registerOptOutRoutes } from './http/optout-route.js';
+import { registerHealthRoutes } from './http/health-routes.js';
+import { errorHandler } from './http/error-handler.js';
+import { adminPlugin } from './admin/admin-plugin.js';
+import { ensureAdminToken } from './admin/auth.js';
+import { testTraitRule, validateSegmentRule, validateTraitRule } from './rules/index.js';
+import { seedDemoWorkspace } from './demo/demo-workspace.js';
+import type { Stores } from './storage/stores.js';
+import type { EventLog } from './storage/ports.js';
+import { createMemoryStores } from './storage/memory/memory-stores.js';
+import { createSqliteStores } from './storage/sqlite/sqlite-stores.js';
+import { createFileEventLog } from './storage/file/file-event-log.js';
+
+export interface AppOptions {
+  /** Clock, for tests. */
+  now?: () => number;
+  /** Use these stores instead of building them from config (tests, crash harness). */
+  stores?: Stores;
+  /** Collect Node's default process metrics. Default true. */
+  defaultMetrics?: boolean;
+  /** Use this event log instead of the configured one (tests). */
+  eventLog?: EventLog;
+}
+
+export interface App {
+  server: FastifyInstance;
+  stores: Stores;
+  catalog: CatalogService;
+  metrics: Metrics;
+  /** A newly minted admin token to print once (first start without AUDEX_ADMIN_TOKEN). */
+  mintedAdminToken: string | undefined;
+  demoSeeded: boolean;
+  close(): Promise<void>;
+}
+
+export async function createApp(config: Readonly<AudexConfig>, opts: AppOptions = {}): Promise<App> {
+  const now = opts.now ?? Date.now;
+  const stores = opts.stores ?? (await buildStores(config));
+  const demoSeeded = config.demo ? await seedDemoWorkspace(stores.catalog, now()) : false;
+  const mintedAdminToken = await ensureAdminToken(stores.tokens, config.adminToken, now());
+  const metrics = new Metrics({ defaultMetrics: opts.defaultMetrics ?? true });
+
+  const server = Fastify({
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    disableRequestLogging: true,
+    bodyLimit: 1024 * 1024,
+    maxParamLength: 200,
+  });
+  const catalog = await CatalogService.start(stores.catalog, {
+    now,
+    onSwap: (s) => {
+      metrics.catalogReloads.inc();
+      if (s.problems.length > 0) server.log.warn({ problems: s.problems }, 'catalog rules left out');
+    },
+    onError: (err) => server.log.error({ err }, 'catalog reload failed'),
+  });
+  const current = (): CatalogSnapshot => catalog.current;
+  const eventLog: EventLog | undefined =
+    opts.eventLog ??
+    (config.eventLog.enabled && config.storage === 'sqlite'
+      ? createFileEventLog({ dir: join(config.dataDir, 'events'), maxBytes: config.eventLog.maxBytes })
+      : undefined);
+
+  // AAM page code POSTs form bodies; sendBeacon-style callers send text/plain with the same syntax.
+  for (const type of ['application/x-www-form-urlencoded', 'text/plain']) {
+    server.addContentTypeParser(type, { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  }
+  server.setErrorHandler(errorHandler);
+  const services = { config: config.dcs, profiles: stores.profiles, identity: stores.identity, catalog: current, now };
+  registerEventRoute(server, {
+    services,
+    eventLog,
+    tokens: stores.tokens,
+    metrics,
+    onCrash: (stage, err) => server.log.error({ err, stage }, 'pipeline stage crashed'),
+  });
+  registerOptOutRoutes(server, { ...services, config: config.dcs });
+  registerHealthRoutes(server, { metrics, profiles: stores.profiles, catalog: current });
+  await server.register(adminPlugin, {
+    prefix: '/api/v1',
+    catalog: stores.catalog,
+    tokens: stores.tokens,
+    validators: { trait: validateTraitRule, segment: validateSegmentRule, testTrait: testTraitRule },
+    now,
+  });
+
+  return {
+    server,
+    stores,
+    catalog,
+    metrics,
+    mintedAdminToken,
+    demoSeeded,
+    async close() {
+      await server.close();
+      catalog.close();
+      await eventLog?.close();
+      await stores.close();
+    },
+  };
+}
+
+async function buildStores(config: Readonly<AudexConfig>): Promise<Stores> {
+  if (config.storage === 'memory') return createMemoryStores();
+  return createSqliteStores({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous });
+}

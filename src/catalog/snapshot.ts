@@ -1,0 +1,103 @@
+/**
+ * The compiled catalog: an immutable in-memory view the hot path reads instead of storage
+ * (ARCHITECTURE.md "Hot-path rules"). Built at load and on every change, then swapped atomically
+ * by {@link CatalogService}. Rules are compiled to closures and indexed here, never per event.
+ */
+import { SegmentEvaluator, TraitMatcher } from '../rules/index.js';
+import type { RuleError } from '../rules/index.js';
+import type { CatalogData, DataSource, Segment, Trait } from './model.js';
+
+export interface CompileProblem {
+  kind: 'traits' | 'segments';
+  sid: number;
+  error: RuleError;
+}
+
+export interface CatalogSnapshot {
+  readonly version: number;
+  readonly builtAt: number;
+  readonly dataSources: ReadonlyMap<number, DataSource>;
+  readonly dataSourcesByCode: ReadonlyMap<string, DataSource>;
+  readonly traits: ReadonlyMap<number, Trait>;
+  readonly segments: ReadonlyMap<number, Segment>;
+  /** Folder-trait sid → sids of every trait in that folder's subtree. */
+  readonly folderTraits: ReadonlyMap<number, readonly number[]>;
+  readonly matcher: TraitMatcher;
+  readonly segmentEvaluator: SegmentEvaluator;
+  /** `h_` keys some rule reads: only these request headers become signals (cheaper, and less data kept). */
+  readonly headerKeys: ReadonlySet<string>;
+  /** Rules that failed to compile (kept out of the snapshot, reported by `/readyz` and logs). */
+  readonly problems: readonly CompileProblem[];
+}
+
+export function compileSnapshot(data: CatalogData, version: number, now: number): CatalogSnapshot {
+  const dataSources = new Map(data.dataSources.map((d) => [d.dataSourceId, d]));
+  const dataSourcesByCode = new Map<string, DataSource>();
+  for (const d of data.dataSources) if (d.integrationCode) dataSourcesByCode.set(d.integrationCode, d);
+  const traits = new Map(data.traits.map((t) => [t.sid, t]));
+  const segments = new Map(data.segments.map((s) => [s.sid, s]));
+
+  const ruleInputs = data.traits
+    .filter((t) => t.status === 'ACTIVE' && t.traitType !== 'FOLDER_TRAIT' && t.traitRule !== undefined)
+    .map((t) => ({ sid: t.sid, dataSourceId: t.dataSourceId, rule: t.traitRule as string }));
+  const { matcher, errors: traitErrors } = TraitMatcher.compile(ruleInputs);
+
+  const folderTraits = buildFolderTraits(data);
+  const { evaluator, errors: segmentErrors } = SegmentEvaluator.compile(
+    data.segments.map((s) => ({ sid: s.sid, rule: s.segmentRule, status: s.status })),
+    folderTraits,
+  );
+
+  const headerKeys = new Set<string>();
+  for (const r of ruleInputs) for (const m of r.rule.matchAll(/\bh_[A-Za-z0-9_.-]+/g)) headerKeys.add(m[0]);
+
+  return Object.freeze({
+    version,
+    builtAt: now,
+    dataSources,
+    dataSourcesByCode,
+    traits,
+    segments,
+    folderTraits,
+    matcher,
+    segmentEvaluator: evaluator,
+    headerKeys,
+    problems: [
+      ...traitErrors.map((e) => ({ kind: 'traits' as const, ...e })),
+      ...segmentErrors.map((e) => ({ kind: 'segments' as const, ...e })),
+    ],
+  });
+}
+
+/** AAM §5.6: a folder trait is the OR of every trait in its folder and the folders below. */
+function buildFolderTraits(data: CatalogData): Map<number, number[]> {
+  const children = new Map<number, number[]>();
+  for (const f of data.traitFolders) {
+    const list = children.get(f.parentFolderId) ?? [];
+    list.push(f.folderId);
+    children.set(f.parentFolderId, list);
+  }
+  const traitsByFolder = new Map<number, number[]>();
+  for (const t of data.traits) {
+    if (t.traitType === 'FOLDER_TRAIT') continue;
+    const list = traitsByFolder.get(t.folderId) ?? [];
+    list.push(t.sid);
+    traitsByFolder.set(t.folderId, list);
+  }
+  const out = new Map<number, number[]>();
+  for (const ft of data.traits) {
+    if (ft.traitType !== 'FOLDER_TRAIT') continue;
+    const members: number[] = [];
+    const stack = [ft.folderId];
+    const seen = new Set<number>();
+    while (stack.length > 0) {
+      const folder = stack.pop() as number;
+      if (seen.has(folder)) continue;
+      seen.add(folder);
+      members.push(...(traitsByFolder.get(folder) ?? []));
+      stack.push(...(children.get(folder) ?? []));
+    }
+    out.set(ft.sid, members);
+  }
+  return out;
+}

@@ -1,0 +1,99 @@
+/**
+ * The demo workspace seeded into an empty catalog on first start (`--no-demo` skips it). Every
+ * entity is labelled "[demo]". Ids are fixed so the README's curl examples are stable.
+ */
+import type { CatalogStore } from '../storage/ports.js';
+
+export const DEMO = {
+  siteDataSource: 1,
+  providerDataSource: 2,
+  folder: 1,
+  folderTrait: 1000,
+  traits: { sportsReader: 1001, portuguese: 1002, newsletter: 1003, highValueCart: 1004 },
+  segments: { sportsFans: 2001, engagedSports: 2002, lusophoneSports: 2003 },
+} as const;
+
+/** Seeds the demo workspace when the catalog has no data source yet. Returns whether it seeded. */
+export async function seedDemoWorkspace(catalog: CatalogStore, now: number): Promise<boolean> {
+  const existing = await catalog.list('dataSources', { page: 0, pageSize: 1 });
+  if (existing.total > 0) return false;
+  await catalog.create(
+    'dataSources',
+    {
+      dataSourceId: DEMO.siteDataSource,
+      name: '[demo] Example News (first party)',
+      integrationCode: 'demo-site',
+      idType: 'COOKIE',
+      thirdParty: false,
+      status: 'ACTIVE',
+    },
+    now,
+  );
+  await catalog.create(
+    'dataSources',
+    {
+      dataSourceId: DEMO.providerDataSource,
+      name: '[demo] Simulated data provider',
+      integrationCode: 'demo-provider',
+      idType: 'COOKIE',
+      thirdParty: true,
+      status: 'ACTIVE',
+    },
+    now,
+  );
+  await catalog.create('traitFolders', { folderId: DEMO.folder, parentFolderId: 0, name: '[demo] Site behaviour' }, now);
+  const trait = (sid: number, name: string, traitRule: string, ttl = 120) =>
+    catalog.create(
+      'traits',
+      {
+        sid,
+        name,
+        traitType: 'RULE_BASED_TRAIT',
+        dataSourceId: DEMO.siteDataSource,
+        folderId: DEMO.folder,
+        traitRule,
+        ttl,
+        status: 'ACTIVE',
+      },
+      now,
+    );
+  await catalog.create(
+    'traits',
+    {
+      sid: DEMO.folderTrait,
+      name: '[demo] Site behaviour Folder Trait',
+      traitType: 'FOLDER_TRAIT',
+      dataSourceId: DEMO.siteDataSource,
+      folderId: DEMO.folder,
+      ttl: 0,
+      status: 'ACTIVE',
+    },
+    now,
+  );
+  await trait(DEMO.traits.sportsReader, '[demo] Sports reader', 'c_section == "sports"');
+  await trait(
+    DEMO.traits.portuguese,
+    '[demo] Portuguese speaker',
+    'c_lang == "pt" OR h_accept-language startswith "pt"',
+  );
+  await trait(DEMO.traits.newsletter, '[demo] Newsletter click (pixel, d_sid)', 'c_newsletter == "1"', 30);
+  await trait(DEMO.traits.highValueCart, '[demo] High-value cart', 'c_cart_value >= 100');
+  const segment = (sid: number, name: string, segmentRule: string) =>
+    catalog.create(
+      'segments',
+      { sid, name, segmentRule, dataSourceId: DEMO.siteDataSource, folderId: 0, status: 'ACTIVE' },
+      now,
+    );
+  await segment(DEMO.segments.sportsFans, '[demo] Sports fans', `${DEMO.traits.sportsReader}T`);
+  await segment(
+    DEMO.segments.engagedSports,
+    '[demo] Engaged sports readers (3 visits in 7 days)',
+    `frequency([${DEMO.traits.sportsReader}T] <= 7D) >= 3`,
+  );
+  await segment(
+    DEMO.segments.lusophoneSports,
+    '[demo] Portuguese-speaking sports fans',
+    `${DEMO.traits.sportsReader}T AND ${DEMO.traits.portuguese}T`,
+  );
+  return true;
+}

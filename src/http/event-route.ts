@@ -1,0 +1,104 @@
+/**
+ * `GET|POST /event`: the DCS event call (reference/aam-dcs.md §2). The route only adapts HTTP to
+ * the pipeline: raw query/body in, reply encoding (JSON, JSONP, pixel), cookie, CORS and `X-Error`
+ * out. Event records are appended to the event log after the reply is built.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AudexError } from '../errors/registry.js';
+import { EventContext, type EventServices } from '../pipeline/event-context.js';
+import { runPipeline, type RunnerHooks } from '../pipeline/runner.js';
+import { STAGES } from '../pipeline/stage-list.js';
+import type { EventLog, TokenStore } from '../storage/ports.js';
+import type { Metrics } from '../observability/metrics.js';
+import { serializeCookie } from './cookies.js';
+import { applyCors } from './cors.js';
+import { PIXEL_GIF } from './pixel.js';
+import { createHash } from 'node:crypto';
+
+export interface EventRouteOptions {
+  services: EventServices;
+  eventLog: EventLog | undefined;
+  tokens: TokenStore;
+  metrics: Metrics;
+  onCrash: (stage: string, err: unknown) => void;
+}
+
+export function registerEventRoute(app: FastifyInstance, opts: EventRouteOptions): void {
+  const { services, eventLog, metrics } = opts;
+  const config = services.config;
+  const cookieOpts = {
+    maxAgeSeconds: config.cookieMaxAgeDays * 86_400,
+    domain: config.cookieDomain,
+    secure: config.cookieSecure,
+  };
+  const stageTimers = new Map(STAGES.map((s) => [s.name, metrics.stageDuration.labels(s.name)]));
+  const hooks: RunnerHooks = {
+    onStage: (stage, seconds) => stageTimers.get(stage as never)?.observe(seconds),
+    onCrash: opts.onCrash,
+  };
+  const outcomes = {
+    ok: metrics.events.labels('ok'),
+    ignored: metrics.events.labels('ignored'),
+    opted_out: metrics.events.labels('opted_out'),
+    error: metrics.events.labels('error'),
+  };
+
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const url = request.url;
+    if (url.length > config.maxUrlBytes) throw new AudexError('AUDEX_PAYLOAD_TOO_LARGE', `URL longer than ${config.maxUrlBytes} bytes`);
+    const q = url.indexOf('?');
+    const query = q === -1 ? '' : url.slice(q + 1);
+    const body = typeof request.body === 'string' ? request.body : undefined;
+    const admin = query.includes('d_debug=1') && (await isAdmin(opts.tokens, request.headers.authorization));
+    const ctx = new EventContext(
+      { query, ...(body !== undefined ? { body } : {}), headers: request.headers, ip: request.ip, admin },
+      services,
+    );
+    const t0 = performance.now();
+    await runPipeline(ctx, STAGES, hooks);
+    metrics.eventDuration.observe((performance.now() - t0) / 1000);
+    const out = ctx.reply;
+    if (out === undefined) throw new AudexError('AUDEX_INTERNAL', 'pipeline produced no reply');
+
+    (ctx.params.fatal !== undefined ? outcomes.ignored : ctx.optedOut ? outcomes.opted_out : ctx.written ? outcomes.ok : outcomes.error).inc();
+    if (out.errors !== undefined) {
+      for (const e of out.errors) metrics.dcsErrors.labels(String(e.code)).inc();
+      reply.header('X-Error', out.errors.map((e) => e.code).join(','));
+    }
+    reply.header('Cache-Control', 'no-store');
+    applyCors(request, reply, config.allowedOrigins);
+    if (ctx.setCookie && ctx.visitorId !== undefined && !ctx.optedOut && ctx.params.fatal === undefined) {
+      reply.header('Set-Cookie', serializeCookie(config.cookieName, ctx.visitorId, cookieOpts));
+    }
+    if (eventLog !== undefined && ctx.written) eventLog.append(eventRecord(ctx));
+    if (!ctx.params.rtbd) return reply.type('image/gif').send(PIXEL_GIF);
+    const json = JSON.stringify(out);
+    const cb = ctx.params.callback;
+    if (cb !== undefined) return reply.type('application/javascript; charset=utf-8').send(`${cb}(${json});`);
+    return reply.type('application/json; charset=utf-8').send(json);
+  };
+
+  app.route({ method: ['GET', 'POST'], url: '/event', bodyLimit: config.maxBodyBytes, handler });
+}
+
+/** The event-log record: never `p_` keys (AAM §2.3: private, used for this call only). */
+function eventRecord(ctx: EventContext) {
+  const signals: Record<string, string[]> = {};
+  for (const [k, v] of ctx.params.signals) if (!k.startsWith('p_')) signals[k] = [...v];
+  return {
+    ts: ctx.now,
+    tid: ctx.tid,
+    ...(ctx.visitorId !== undefined ? { visitorId: ctx.visitorId } : {}),
+    signals,
+    traits: [...ctx.realized],
+    segments: ctx.segments,
+    errors: ctx.errors.map((e) => e.code),
+  };
+}
+
+async function isAdmin(tokens: TokenStore, authorization: string | undefined): Promise<boolean> {
+  if (authorization === undefined || !authorization.startsWith('Bearer ')) return false;
+  const hash = createHash('sha256').update(authorization.slice(7).trim()).digest('hex');
+  const token = await tokens.findByHash(hash).catch(() => undefined);
+  return token?.role === 'admin';
+}

@@ -1,0 +1,66 @@
+/**
+ * Prometheus metrics, all names in one table (STYLE.md §13). Children with fixed labels are bound
+ * once so the hot path does no label lookups.
+ */
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export const METRIC_NAMES = {
+  events: 'audex_events_total',
+  eventDuration: 'audex_event_duration_seconds',
+  stageDuration: 'audex_stage_duration_seconds',
+  dcsErrors: 'audex_dcs_errors_total',
+  profileWriteFailures: 'audex_profile_write_failures_total',
+  catalogReloads: 'audex_catalog_reloads_total',
+} as const;
+
+const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly events: Counter<'outcome'>;
+  readonly eventDuration: Histogram;
+  readonly stageDuration: Histogram<'stage'>;
+  readonly dcsErrors: Counter<'code'>;
+  readonly profileWriteFailures: Counter;
+  readonly catalogReloads: Counter;
+
+  constructor(opts: { defaultMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    this.events = new Counter({
+      name: METRIC_NAMES.events,
+      help: 'Events handled, by outcome (ok, ignored, opted_out, error)',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.eventDuration = new Histogram({
+      name: METRIC_NAMES.eventDuration,
+      help: 'Time from request parsed to reply built',
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.stageDuration = new Histogram({
+      name: METRIC_NAMES.stageDuration,
+      help: 'Time spent in each pipeline stage',
+      labelNames: ['stage'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.dcsErrors = new Counter({
+      name: METRIC_NAMES.dcsErrors,
+      help: 'DCS wire errors reported to callers, by AAM code',
+      labelNames: ['code'],
+      registers,
+    });
+    this.profileWriteFailures = new Counter({
+      name: METRIC_NAMES.profileWriteFailures,
+      help: 'Profile writes that failed (the event was answered with error 357)',
+      registers,
+    });
+    this.catalogReloads = new Counter({
+      name: METRIC_NAMES.catalogReloads,
+      help: 'Catalog snapshots compiled and swapped',
+      registers,
+    });
+    if (opts.defaultMetrics === true) collectDefaultMetrics({ register: this.registry });
+  }
+}

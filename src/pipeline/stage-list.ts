@@ -1,0 +1,32 @@
+/**
+ * THE pipeline, drawn once (STYLE.md §1). The order here is the order of execution, and the
+ * source of the lifecycle diagram in docs/lifecycle.md. What each stage does on failure is in its
+ * own file's header and in that document.
+ */
+import type { Stage } from './stage.js';
+import { parseSignalsStage } from './stages/parse-signals-stage.js';
+import { resolveIdentityStage } from './stages/resolve-identity-stage.js';
+import { loadProfileStage } from './stages/load-profile-stage.js';
+import { realizeTraitsStage } from './stages/realize-traits-stage.js';
+import { qualifySegmentsStage } from './stages/qualify-segments-stage.js';
+import { writeProfileStage } from './stages/write-profile-stage.js';
+import { respondStage } from './stages/respond-stage.js';
+
+export const STAGES: readonly Stage[] = [
+  parseSignalsStage,
+  resolveIdentityStage,
+  loadProfileStage,
+  realizeTraitsStage,
+  qualifySegmentsStage,
+  writeProfileStage,
+  respondStage,
+];
+
+export type StageName =
+  | 'parse-signals'
+  | 'resolve-identity'
+  | 'load-profile'
+  | 'realize-traits'
+  | 'qualify-segments'
+  | 'write-profile'
+  | 'respond';

@@ -1,0 +1,27 @@
+/**
+ * load-profile: the event's one profile read. A freshly minted visitor has no profile, so nothing
+ * is read. On failure: error 200, the event goes on with an empty profile (the write still merges
+ * atomically into whatever is stored, so nothing stored is lost).
+ */
+import { wireError } from '../../errors/registry.js';
+import type { Stage, StageOutcome } from '../stage.js';
+
+export const loadProfileStage: Stage = {
+  name: 'load-profile',
+  async run(ctx): Promise<StageOutcome> {
+    if (ctx.identitySource === 'minted' || ctx.visitorId === undefined) return 'next';
+    try {
+      ctx.profile = await ctx.services.profiles.get(ctx.visitorId);
+    } catch {
+      ctx.errors.push(wireError('PROFILE_READ_FAILED'));
+      return 'next';
+    }
+    if (ctx.profile?.optedOut !== undefined) {
+      ctx.optedOut = true;
+      ctx.visitorId = undefined;
+      ctx.errors.push(wireError('OPTED_OUT'));
+      return 'respond';
+    }
+    return 'next';
+  },
+};

@@ -1,0 +1,33 @@
+/**
+ * parse-signals: AAM key-values → typed signals and control keys (reference/aam-dcs.md §2.3–§2.6).
+ * On failure: a malformed escape (311) ignores the whole request — the reply carries only the
+ * error and nothing is applied; other bad keys/values are dropped with their codes.
+ */
+import { parseEventParams } from '../../signals/parse-event-params.js';
+import { addSignal } from '../../signals/signal-map.js';
+import { mintTid } from '../../identity/visitor-id.js';
+import type { Stage } from '../stage.js';
+
+export const parseSignalsStage: Stage = {
+  name: 'parse-signals',
+  run(ctx) {
+    ctx.tid = mintTid();
+    const limits = ctx.services.config;
+    const params = ctx.params;
+    parseEventParams(ctx.req.query, limits, params);
+    if (ctx.req.body !== undefined && params.fatal === undefined) parseEventParams(ctx.req.body, limits, params);
+    if (params.fatal !== undefined) {
+      ctx.errors.push(params.fatal);
+      return 'respond';
+    }
+    // Only the h_ keys some rule reads become signals (the snapshot lists them): less work, less data kept.
+    for (const key of ctx.snapshot.headerKeys) {
+      const value = ctx.req.headers[key.slice(2).toLowerCase()];
+      if (typeof value === 'string') addSignal(params.signals, key, value);
+      else if (Array.isArray(value)) for (const v of value) addSignal(params.signals, key, v);
+    }
+    if (!ctx.req.admin) params.debug = false;
+    ctx.errors.push(...params.errors);
+    return 'next';
+  },
+};

@@ -1,0 +1,32 @@
+/**
+ * qualify-segments: segment expressions over the merged profile (stored realisations + this
+ * event's), with recency, frequency and trait TTL (AAM §6.3). Only segments touched by a changed
+ * or expired trait are re-evaluated (the evaluator decides). On failure: none — pure computation.
+ */
+import { applyDelta, emptyProfile } from '../../profiles/profile.js';
+import type { Stage } from '../stage.js';
+
+export const qualifySegmentsStage: Stage = {
+  name: 'qualify-segments',
+  run(ctx) {
+    const profile = ctx.profile ?? emptyProfile(ctx.now);
+    const lastEvaluatedAt = ctx.profile === undefined ? 0 : profile.seen;
+    // The profile object is ours (deserialised for this event): apply this event's realisations in place.
+    applyDelta(profile, { realize: ctx.realizations }, ctx.now);
+    const current = new Set<number>();
+    for (const key of Object.keys(profile.segments)) current.add(Number(key));
+    const result = ctx.snapshot.segmentEvaluator.qualify(
+      (sid) => profile.traits[sid],
+      current,
+      ctx.realized,
+      lastEvaluatedAt,
+      ctx.now,
+    );
+    if (result.added.length > 0) ctx.delta.segmentsAdd = result.added;
+    if (result.removed.length > 0) ctx.delta.segmentsRemove = result.removed;
+    applyDelta(profile, { segmentsAdd: result.added, segmentsRemove: result.removed }, ctx.now);
+    ctx.profile = profile;
+    ctx.segments = result.members;
+    return 'next';
+  },
+};

@@ -1,0 +1,174 @@
+/**
+ * The visitor profile and its pure operations. Storage adapters persist `Profile` as JSON and
+ * apply a `ProfileDelta` atomically with {@link applyDelta}, so concurrent events for one visitor
+ * merge instead of overwriting (ARCHITECTURE.md "Hot-path rules").
+ */
+
+export const DAY_MS = 86_400_000;
+
+/** AAM's per-profile cap on trait qualifications (reference/aam-dcs.md §4, §11). */
+export const MAX_TRAIT_REALIZATIONS = 150_000;
+
+/** Daily buckets kept per trait for recency/frequency (`frequency([..] <= ND)`); older days fold into the total only. */
+export const MAX_DAY_BUCKETS = 400;
+
+/** One trait the visitor has realised. Times are unix milliseconds. */
+export interface TraitRealization {
+  /** First realisation. */
+  first: number;
+  /** Most recent realisation. */
+  last: number;
+  /** Number of realisations in total (onboarded traits count at most 1, AAM §5.1). */
+  count: number;
+  /** When the realisation expires (trait TTL after `last`); `0` = never. */
+  expires: number;
+  /** Realisations per UTC day: `[dayNumber, count]`, ascending, at most {@link MAX_DAY_BUCKETS}. */
+  days: Array<[number, number]>;
+}
+
+/** What Audex keeps about one provider for this visitor (AAM: "provider ID and segment values stored"). */
+export interface PartnerState {
+  /** The provider's own id for this visitor (from ID sync or its answer). */
+  uid?: string;
+  /** When the ID sync happened / was last confirmed. */
+  syncedAt?: number;
+  /** The provider's segment codes from its last answer. */
+  codes?: string[];
+  /** When the last answer arrived. */
+  answeredAt?: number;
+  /** Until when that answer may be reused instead of calling again (unix ms). */
+  freshUntil?: number;
+  /** Last time the provider was called for this visitor (rate limiting, `dextp`-like). */
+  calledAt?: number;
+}
+
+export interface Profile {
+  /** Realised traits by trait id. */
+  traits: Record<string, TraitRealization>;
+  /** Segments the visitor currently belongs to: segment id → since (unix ms). */
+  segments: Record<string, number>;
+  /** Per provider (data source id) state. */
+  partners: Record<string, PartnerState>;
+  /** First and last activity (unix ms). */
+  created: number;
+  seen: number;
+  /** UTC day of the last sweep of expired realisations. */
+  sweptDay: number;
+  /** Set when the visitor opted out (server-side mark for `d_uuid` / declared-id opt-outs, AAM §10.2). */
+  optedOut?: number;
+}
+
+/** One trait realisation to apply. */
+export interface Realize {
+  traitId: number;
+  /** The trait's TTL in days (AAM default 120, `0` = never, `1` = until the end of the next UTC day). */
+  ttlDays: number;
+  /** Onboarded traits count at most once per profile. */
+  countOnce?: boolean;
+}
+
+/** Changes an event makes to a profile; applied atomically by the profile store. */
+export interface ProfileDelta {
+  realize?: readonly Realize[];
+  segmentsAdd?: readonly number[];
+  segmentsRemove?: readonly number[];
+  /** Per provider patches, merged field by field. */
+  partners?: Readonly<Record<string, PartnerState>>;
+  /** Opt the visitor out: clears traits, segments and partner data and keeps only the mark. */
+  optOut?: boolean;
+}
+
+export function emptyProfile(now: number): Profile {
+  return { traits: {}, segments: {}, partners: {}, created: now, seen: now, sweptDay: utcDay(now) };
+}
+
+export function utcDay(ms: number): number {
+  return Math.floor(ms / DAY_MS);
+}
+
+/** Expiry of a realisation at `at` for a TTL in days (AAM §5.3, including the 1-day rule). */
+export function expiryFor(at: number, ttlDays: number): number {
+  if (ttlDays <= 0) return 0;
+  if (ttlDays === 1) return (utcDay(at) + 2) * DAY_MS;
+  return at + ttlDays * DAY_MS;
+}
+
+export function isLive(r: TraitRealization, now: number): boolean {
+  return r.expires === 0 || r.expires > now;
+}
+
+/**
+ * Applies a delta to a profile in place and returns it. Pure apart from mutating `profile`;
+ * deterministic for a given `now`. Drops expired realisations once per UTC day and enforces the
+ * realisation cap by evicting the least recently realised traits.
+ */
+export function applyDelta(profile: Profile, delta: ProfileDelta, now: number): Profile {
+  profile.seen = Math.max(profile.seen, now);
+  const today = utcDay(now);
+  if (delta.optOut === true || profile.optedOut !== undefined) {
+    // Opted-out profiles collect nothing (AAM §10.1); only the mark is kept.
+    profile.optedOut ??= now;
+    profile.traits = {};
+    profile.segments = {};
+    profile.partners = {};
+    return profile;
+  }
+  if (delta.realize !== undefined) {
+    for (const r of delta.realize) realizeTrait(profile, r, now, today);
+  }
+  if (delta.segmentsRemove !== undefined) {
+    for (const id of delta.segmentsRemove) delete profile.segments[id];
+  }
+  if (delta.segmentsAdd !== undefined) {
+    for (const id of delta.segmentsAdd) if (profile.segments[id] === undefined) profile.segments[id] = now;
+  }
+  if (delta.partners !== undefined) {
+    for (const [dpid, patch] of Object.entries(delta.partners)) {
+      profile.partners[dpid] = { ...profile.partners[dpid], ...patch };
+    }
+  }
+  if (profile.sweptDay !== today) sweepExpired(profile, now, today);
+  const keys = Object.keys(profile.traits);
+  if (keys.length > MAX_TRAIT_REALIZATIONS) evictOldest(profile, keys, keys.length - MAX_TRAIT_REALIZATIONS);
+  return profile;
+}
+
+function realizeTrait(profile: Profile, r: Realize, now: number, today: number): void {
+  const key = String(r.traitId);
+  const existing = profile.traits[key];
+  const expires = expiryFor(now, r.ttlDays);
+  if (existing === undefined || !isLive(existing, now)) {
+    profile.traits[key] = { first: now, last: now, count: 1, expires, days: [[today, 1]] };
+    return;
+  }
+  existing.last = Math.max(existing.last, now);
+  existing.expires = expires === 0 ? 0 : Math.max(existing.expires, expires);
+  if (r.countOnce === true) return;
+  existing.count += 1;
+  const lastBucket = existing.days[existing.days.length - 1];
+  if (lastBucket !== undefined && lastBucket[0] === today) lastBucket[1] += 1;
+  else existing.days.push([today, 1]);
+  if (existing.days.length > MAX_DAY_BUCKETS) existing.days.splice(0, existing.days.length - MAX_DAY_BUCKETS);
+}
+
+function sweepExpired(profile: Profile, now: number, today: number): void {
+  for (const [key, r] of Object.entries(profile.traits)) if (!isLive(r, now)) delete profile.traits[key];
+  profile.sweptDay = today;
+}
+
+function evictOldest(profile: Profile, keys: string[], excess: number): void {
+  keys.sort((a, b) => (profile.traits[a]?.last ?? 0) - (profile.traits[b]?.last ?? 0));
+  for (let i = 0; i < excess; i++) delete profile.traits[keys[i] as string];
+}
+
+/** Realisations of a trait within the last `days` days (inclusive of today), from daily buckets. */
+export function countWithinDays(r: TraitRealization, days: number, now: number): number {
+  const from = utcDay(now) - days + 1;
+  let n = 0;
+  for (let i = r.days.length - 1; i >= 0; i--) {
+    const bucket = r.days[i] as [number, number];
+    if (bucket[0] < from) break;
+    n += bucket[1];
+  }
+  return n;
+}
