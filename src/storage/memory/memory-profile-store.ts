@@ -1,0 +1,44 @@
+/**
+ * In-memory `ProfileStore`. Profiles are kept as JSON text, exactly what the SQL adapters store,
+ * so tests see the same copy semantics (no shared objects) and the same JSON round-trip.
+ * A merge is one synchronous read-modify-write, hence atomic on Node's single thread.
+ */
+import { applyDelta, emptyProfile, type Profile, type ProfileDelta } from '../../profiles/profile.js';
+import type { ProfileStore } from '../ports.js';
+
+export class MemoryProfileStore implements ProfileStore {
+  readonly #profiles = new Map<string, { json: string; seen: number }>();
+
+  get(visitorId: string): Promise<Profile | undefined> {
+    const row = this.#profiles.get(visitorId);
+    return Promise.resolve(row === undefined ? undefined : (JSON.parse(row.json) as Profile));
+  }
+
+  merge(visitorId: string, delta: ProfileDelta, now: number): Promise<Profile> {
+    const row = this.#profiles.get(visitorId);
+    const profile = row === undefined ? emptyProfile(now) : (JSON.parse(row.json) as Profile);
+    applyDelta(profile, delta, now);
+    const json = JSON.stringify(profile);
+    this.#profiles.set(visitorId, { json, seen: profile.seen });
+    return Promise.resolve(JSON.parse(json) as Profile);
+  }
+
+  delete(visitorId: string): Promise<boolean> {
+    return Promise.resolve(this.#profiles.delete(visitorId));
+  }
+
+  purgeInactive(olderThan: number): Promise<number> {
+    let removed = 0;
+    for (const [id, row] of this.#profiles) {
+      if (row.seen < olderThan) {
+        this.#profiles.delete(id);
+        removed += 1;
+      }
+    }
+    return Promise.resolve(removed);
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * SQLite `ProfileStore`: one JSON row per visitor with a `seen` column for `purgeInactive`.
+ *
+ * Group commit: `merge` and `delete` calls made in one event-loop turn are queued and applied, in
+ * call order, inside one `BEGIN IMMEDIATE` transaction on `setImmediate`. Each promise settles only
+ * after that transaction committed; if it fails, every call in it rejects and nothing is applied.
+ * Each merge reads the row inside the write-locked transaction, so worker processes sharing the
+ * file serialise on SQLite's lock and never lose an update. One commit (one fsync under
+ * `synchronous=FULL`) then covers many events, which is what makes durable-before-reply cheap.
+ */
+import type Database from 'better-sqlite3';
+import { AudexError } from '../../errors/registry.js';
+import { applyDelta, emptyProfile, type Profile, type ProfileDelta } from '../../profiles/profile.js';
+import type { ProfileStore } from '../ports.js';
+
+type Op =
+  | { kind: 'merge'; visitorId: string; delta: ProfileDelta; now: number; resolve: (p: Profile) => void }
+  | { kind: 'delete'; visitorId: string; resolve: (deleted: boolean) => void };
+
+type Pending = Op & { reject: (err: unknown) => void };
+
+/** What one queued op produced inside the transaction; delivered only after the commit. */
+type Outcome = { kind: 'merge'; json: string } | { kind: 'delete'; deleted: boolean };
+
+export class SqliteProfileStore implements ProfileStore {
+  readonly #sql;
+  readonly #applyBatch;
+  #queue: Pending[] = [];
+  #scheduled = false;
+  #closed = false;
+
+  constructor(db: Database.Database) {
+    this.#sql = {
+      get: db.prepare('SELECT json FROM profiles WHERE visitor_id = ?').pluck(),
+      upsert: db.prepare(
+        `INSERT INTO profiles (visitor_id, json, seen) VALUES (?, ?, ?)
+         ON CONFLICT (visitor_id) DO UPDATE SET json = excluded.json, seen = excluded.seen`,
+      ),
+      remove: db.prepare('DELETE FROM profiles WHERE visitor_id = ?'),
+      purge: db.prepare('DELETE FROM profiles WHERE seen < ?'),
+    };
+    this.#applyBatch = db.transaction((ops: readonly Op[]): Outcome[] => ops.map((op) => this.#apply(op)));
+  }
+
+  async get(visitorId: string): Promise<Profile | undefined> {
+    this.#assertOpen();
+    const json = this.#sql.get.get(visitorId) as string | undefined;
+    return json === undefined ? undefined : (JSON.parse(json) as Profile);
+  }
+
+  merge(visitorId: string, delta: ProfileDelta, now: number): Promise<Profile> {
+    return new Promise((resolve, reject) =>
+      this.#enqueue({ kind: 'merge', visitorId, delta, now, resolve, reject }),
+    );
+  }
+
+  /** Queued behind earlier merges of the same turn, so a merge called before it cannot resurrect the row. */
+  delete(visitorId: string): Promise<boolean> {
+    return new Promise((resolve, reject) => this.#enqueue({ kind: 'delete', visitorId, resolve, reject }));
+  }
+
+  async purgeInactive(olderThan: number): Promise<number> {
+    this.#assertOpen();
+    return this.#sql.purge.run(olderThan).changes;
+  }
+
+  /** Commits whatever is queued, then refuses further calls. The connection is closed by `Stores.close`. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    // Flushing is synchronous, so queued merges are committed (or rejected) before this resolves.
+    this.#flush();
+  }
+
+  #enqueue(op: Pending): void {
+    if (this.#closed) {
+      op.reject(new AudexError('AUDEX_STORAGE_UNAVAILABLE', 'profile store is closed'));
+      return;
+    }
+    this.#queue.push(op);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      // setImmediate, not a microtask: runs after the I/O callbacks of this turn, so every event
+      // handled in the turn joins the batch.
+      setImmediate(() => this.#flush());
+    }
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    const batch = this.#queue;
+    this.#queue = [];
+    if (batch.length === 0) return;
+    let outcomes: Outcome[];
+    try {
+      outcomes = this.#applyBatch.immediate(batch);
+    } catch (err) {
+      // better-sqlite3 has rolled the transaction back: nothing from this batch is stored.
+      for (const op of batch) op.reject(err);
+      return;
+    }
+    batch.forEach((op, i) => {
+      const outcome = outcomes[i];
+      if (op.kind === 'merge' && outcome?.kind === 'merge') op.resolve(JSON.parse(outcome.json) as Profile);
+      else if (op.kind === 'delete' && outcome?.kind === 'delete') op.resolve(outcome.deleted);
+    });
+  }
+
+  /** One op inside the batch transaction; reads the row under the write lock. */
+  #apply(op: Op): Outcome {
+    if (op.kind === 'delete')
+      return { kind: 'delete', deleted: this.#sql.remove.run(op.visitorId).changes > 0 };
+    const stored = this.#sql.get.get(op.visitorId) as string | undefined;
+    const profile = stored === undefined ? emptyProfile(op.now) : (JSON.parse(stored) as Profile);
+    applyDelta(profile, op.delta, op.now);
+    const json = JSON.stringify(profile);
+    this.#sql.upsert.run(op.visitorId, json, profile.seen);
+    return { kind: 'merge', json };
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new AudexError('AUDEX_STORAGE_UNAVAILABLE', 'profile store is closed');
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Factory for the SQLite backend: every store on one connection to `<dataDir>/audex.db`.
+ * better-sqlite3 is imported inside the factory (via `openSqlite`), never at module load.
+ * Durability and group commit: see `sqlite-database.ts` and `sqlite-profile-store.ts`.
+ */
+import type { Stores } from '../stores.js';
+import { SqliteCatalogStore } from './sqlite-catalog-store.js';
+import { openSqlite } from './sqlite-database.js';
+import { SqliteIdentityStore } from './sqlite-identity-store.js';
+import { SqliteProfileStore } from './sqlite-profile-store.js';
+import { SqliteTokenStore } from './sqlite-token-store.js';
+import { runMigrations } from './sqlite-migrations.js';
+
+export interface SqliteStoresOptions {
+  /** Directory holding `audex.db` (and its `-wal`/`-shm` files); created if missing. */
+  dataDir: string;
+  /**
+   * `'NORMAL'` (default): committed data survives a process crash (kill -9).
+   * `'FULL'`: also survives power loss, at one fsync per commit (batched by group commit).
+   */
+  synchronous?: 'NORMAL' | 'FULL';
+}
+
+/** Opens (creating and migrating as needed) the SQLite stores. Several processes may share one dataDir. */
+export async function createSqliteStores(opts: SqliteStoresOptions): Promise<Stores> {
+  const db = await openSqlite(opts);
+  const catalog = new SqliteCatalogStore(db);
+  const profiles = new SqliteProfileStore(db);
+  const identity = new SqliteIdentityStore(db);
+  let closing: Promise<void> | undefined;
+  return {
+    catalog,
+    tokens: new SqliteTokenStore(db),
+    profiles,
+    identity,
+    close() {
+      closing ??= (async () => {
+        // Profiles first: queued merges must commit before the connection goes away.
+        await profiles.close();
+        await Promise.all([catalog.close(), identity.close()]);
+        db.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/**
+ * `audex migrate`: creates or upgrades the schema in `<dataDir>/audex.db` and closes it.
+ * Returns the schema version the database is at. Safe to run repeatedly and while servers run.
+ */
+export async function migrateSqlite(dataDir: string): Promise<number> {
+  const db = await openSqlite({ dataDir });
+  try {
+    // openSqlite has already migrated; asking again reports the version without changing anything.
+    return runMigrations(db);
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Test helper: a second writer on the same database file running in a worker thread, so it truly
+ * contends for SQLite's write lock while the main thread merges (what a second cluster worker
+ * does). It follows the same protocol as the adapter: read-modify-write inside BEGIN IMMEDIATE.
+ */
+import { Worker } from 'node:worker_threads';
+
+export interface ConcurrentWriterOptions {
+  file: string;
+  visitorId: string;
+  /** How many +1 increments of trait 1's count to commit, one transaction each. */
+  increments: number;
+}
+
+// Plain JS evaluated in the worker: no TypeScript loader is available inside worker threads.
+const WORKER_SOURCE = `
+const { workerData, parentPort } = require('node:worker_threads');
+const Driver = require('node:module').createRequire(workerData.base)('better-sqlite3');
+const db = new Driver(workerData.file);
+db.pragma('busy_timeout = 20000');
+const read = db.prepare('SELECT json FROM profiles WHERE visitor_id = ?').pluck();
+const write = db.prepare('UPDATE profiles SET json = ? WHERE visitor_id = ?');
+const bump = db.transaction(() => {
+  const profile = JSON.parse(read.get(workerData.visitorId));
+  profile.traits['1'].count += 1;
+  write.run(JSON.stringify(profile), workerData.visitorId);
+});
+const pause = new Int32Array(new SharedArrayBuffer(4));
+parentPort.postMessage('started');
+for (let i = 0; i < workerData.increments; i++) {
+  bump.immediate();
+  Atomics.wait(pause, 0, 0, 1); // let the other writer in between our transactions
+}
+db.close();
+`;
+
+/** Starts the writer; `started` resolves once it is about to write, `done` when it has finished. */
+export function runConcurrentWriter(opts: ConcurrentWriterOptions): {
+  started: Promise<void>;
+  done: Promise<void>;
+} {
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ...opts, base: import.meta.url } });
+  const started = new Promise<void>((resolve, reject) => {
+    worker.once('message', () => resolve());
+    worker.once('error', reject);
+  });
+  const done = new Promise<void>((resolve, reject) => {
+    worker.once('error', reject);
+    worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer exited with ${code}`))));
+  });
+  return { started, done };
+}
