@@ -1,0 +1,95 @@
+/**
+ * Per-partner circuit breakers (opossum), per node: open at ≥ 50 % failures over ≥ 20 calls in a
+ * 10 s window, half-open after 5 s (PARTNER-PROTOCOL.md defaults, configurable per partner). A
+ * failure is a transport failure, a 5xx, or an answer slower than the partner's tmax. While open,
+ * the planner skips the partner ("skipped:breaker-open"); a call that still arrives here fails fast.
+ */
+import CircuitBreaker from 'opossum';
+import type { Call, CallRequest, CallResult, CallWrapper } from './call.js';
+import type { PartnerMetrics } from './partner-metrics.js';
+
+export interface BreakerSettings {
+  /** Failure percentage that opens the breaker. Default 50. */
+  errorThresholdPercentage: number;
+  /** Minimum calls in the window before it may open. Default 20. */
+  volumeThreshold: number;
+  /** Rolling window, ms. Default 10 000. */
+  windowMs: number;
+  /** Time open before a trial call (half-open), ms. Default 5 000. */
+  resetMs: number;
+}
+
+export const DEFAULT_BREAKER: BreakerSettings = {
+  errorThresholdPercentage: 50,
+  volumeThreshold: 20,
+  windowMs: 10_000,
+  resetMs: 5_000,
+};
+
+class FailedCall extends Error {
+  constructor(readonly result: CallResult) {
+    super('partner call failed');
+  }
+}
+
+export class PartnerBreakers {
+  readonly #breakers = new Map<string, CircuitBreaker<[CallRequest, AbortSignal], CallResult>>();
+
+  constructor(
+    private readonly settingsFor: (partner: string) => BreakerSettings,
+    private readonly metrics?: PartnerMetrics,
+  ) {}
+
+  /** True while the partner's breaker is open and not yet half-open (planner: skip). */
+  isOpen(partner: string): boolean {
+    const b = this.#breakers.get(partner);
+    return b !== undefined && b.opened && !b.halfOpen;
+  }
+
+  wrapper(): CallWrapper {
+    return (next: Call): Call =>
+      async (req, signal) => {
+        const breaker = this.#breakerFor(req.partner, next);
+        try {
+          return await breaker.fire(req, signal);
+        } catch (err) {
+          if (err instanceof FailedCall) return err.result;
+          return { ok: false, cause: 'breaker-open', ms: 0 };
+        }
+      };
+  }
+
+  #breakerFor(partner: string, next: Call) {
+    let breaker = this.#breakers.get(partner);
+    if (breaker === undefined) {
+      const s = this.settingsFor(partner);
+      breaker = new CircuitBreaker(
+        async (req: CallRequest, signal: AbortSignal) => {
+          const result = await next(req, signal);
+          const failed = !result.ok || result.response.status >= 500 || result.ms > req.tmaxMs;
+          if (failed) throw new FailedCall(result);
+          return result;
+        },
+        {
+          timeout: false,
+          errorThresholdPercentage: s.errorThresholdPercentage,
+          volumeThreshold: s.volumeThreshold,
+          rollingCountTimeout: s.windowMs,
+          rollingCountBuckets: 10,
+          resetTimeout: s.resetMs,
+          rollingPercentilesEnabled: false,
+        },
+      );
+      const gauge = this.metrics?.breakerOpen.labels(partner);
+      breaker.on('open', () => gauge?.set(1));
+      breaker.on('close', () => gauge?.set(0));
+      this.#breakers.set(partner, breaker);
+    }
+    return breaker;
+  }
+
+  shutdown(): void {
+    for (const b of this.#breakers.values()) b.shutdown();
+    this.#breakers.clear();
+  }
+}

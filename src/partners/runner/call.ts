@@ -1,0 +1,35 @@
+/**
+ * The one call function every cross-cutting concern wraps (STYLE.md §5): deadline, signing,
+ * metrics and the breaker are `(next) => call` wrappers around the undici transport. A call never
+ * rejects: failures are values with a cause, so the collector settles every partner exactly once.
+ */
+import type { OutboundRequest, PartnerResponse } from '../adapter.js';
+
+export type FailureCause =
+  'timeout' | 'network' | 'reset' | 'body-too-large' | 'bad-encoding' | 'breaker-open' | 'aborted';
+
+export interface CallRequest {
+  /** Partner instance key (for metrics, breaker and logs). */
+  readonly partner: string;
+  readonly request: OutboundRequest;
+  /** Id sent as X-Audex-Request-Id. */
+  readonly requestId: string;
+  /** The partner's tmax, ms: an answer slower than this counts as a failure for the breaker. */
+  readonly tmaxMs: number;
+  /** Hard limit for the whole call, ms (tmax + late-answer window). */
+  readonly hardTimeoutMs: number;
+  /** Partner secrets for HMAC signing; the first signs (rotation: the provider accepts either). */
+  readonly secrets?: readonly string[];
+}
+
+export type CallResult =
+  | { readonly ok: true; readonly response: PartnerResponse; readonly ms: number }
+  | { readonly ok: false; readonly cause: FailureCause; readonly detail?: string; readonly ms: number };
+
+export type Call = (req: CallRequest, signal: AbortSignal) => Promise<CallResult>;
+export type CallWrapper = (next: Call) => Call;
+
+/** Composes wrappers outermost-first: `compose(base, a, b)` calls a → b → base. */
+export function compose(base: Call, ...wrappers: CallWrapper[]): Call {
+  return wrappers.reduceRight<Call>((next, wrap) => wrap(next), base);
+}

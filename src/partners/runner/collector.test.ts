@@ -1,0 +1,98 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { PartnerAdapter, PartnerCallInput } from '../adapter.js';
+import type { Call, CallResult } from './call.js';
+import { collect, type CallPlan, type Settlement } from './collector.js';
+
+const input: PartnerCallInput = {
+  requestId: 'r1',
+  tmaxMs: 80,
+  now: 0,
+  user: {},
+  signals: {},
+  page: {},
+  device: {},
+  regs: {},
+};
+
+const adapter: PartnerAdapter<unknown> = {
+  name: 'fake',
+  paramsSchema: {},
+  buildRequest: () => ({ method: 'GET', url: 'http://127.0.0.1:1/x', headers: {} }),
+  parseResponse: (res) =>
+    res.status === 200
+      ? { kind: 'segments', codes: res.body.split(',') }
+      : { kind: 'invalid', reason: `status ${res.status}` },
+};
+
+function plan(key: string, tmaxMs = 80): CallPlan {
+  return { key, adapter, params: {}, endpoint: 'http://x', input, tmaxMs, lateWindowMs: 1000 };
+}
+
+/** A fake call answering each partner after a scripted delay with a scripted result. */
+function scripted(script: Record<string, { after: number; result: CallResult }>): Call {
+  return (req) =>
+    new Promise((resolve) =>
+      setTimeout(() => resolve(script[req.partner]!.result), script[req.partner]!.after),
+    );
+}
+const ok = (body: string, status = 200): CallResult => ({
+  ok: true,
+  response: { status, headers: {}, body },
+  ms: 1,
+});
+
+describe('collect', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('settles every partner exactly once: answered, invalid, failed, timeout', async () => {
+    const late: Array<[string, Settlement]> = [];
+    const call = scripted({
+      fast: { after: 5, result: ok('A1,B7') },
+      bad: { after: 5, result: ok('', 500) },
+      reset: { after: 5, result: { ok: false, cause: 'reset', ms: 5 } },
+      slow: { after: 300, result: ok('S1') },
+    });
+    const done = collect(call, [plan('fast'), plan('bad'), plan('reset'), plan('slow')], 100, (p, s) =>
+      late.push([p.key, s]),
+    );
+    await vi.advanceTimersByTimeAsync(80);
+    const settled = await done;
+    expect(settled.map((s) => s.status)).toEqual(['answered', 'invalid', 'failed', 'timeout']);
+    expect(settled[0]).toMatchObject({ answer: { kind: 'segments', codes: ['A1', 'B7'] } });
+    expect(late).toEqual([]);
+    await vi.advanceTimersByTimeAsync(300);
+    expect(late).toEqual([['slow', expect.objectContaining({ status: 'answered' })]]);
+  });
+
+  it('never waits past the event budget even when tmax is larger', async () => {
+    const call = scripted({ slow: { after: 10_000, result: ok('X') } });
+    let resolved = false;
+    const done = collect(call, [plan('slow', 500)], 50, () => {}).then((s) => {
+      resolved = true;
+      return s;
+    });
+    await vi.advanceTimersByTimeAsync(49);
+    expect(resolved).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect((await done)[0]?.status).toBe('timeout');
+  });
+
+  it('resolves at once when every call answers early', async () => {
+    const call = scripted({ a: { after: 1, result: ok('A') }, b: { after: 2, result: ok('B') } });
+    const done = collect(call, [plan('a'), plan('b')], 100, () => {});
+    await vi.advanceTimersByTimeAsync(2);
+    expect((await done).map((s) => s.status)).toEqual(['answered', 'answered']);
+  });
+
+  it('turns an adapter that throws into a failure, not a crash', async () => {
+    const throwing = {
+      ...adapter,
+      buildRequest: () => {
+        throw new Error('boom');
+      },
+    };
+    const settled = await collect(scripted({}), [{ ...plan('t'), adapter: throwing }], 100, () => {});
+    expect(settled[0]).toMatchObject({ status: 'failed', reason: 'build: boom' });
+  });
+});
