@@ -16,20 +16,6 @@ export default tseslint.config(
     },
   },
   {
-    // STYLE.md §3: a partner adapter describes calls and parses answers; it never does I/O.
-    files: ['src/partners/adapters/**/*.ts'],
-    ignores: ['**/*.test.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: ['undici', 'node:*', 'better-sqlite3', 'ioredis', 'pg', 'nats', '**/storage/**', '**/runner*'],
-        },
-      ],
-      'no-restricted-globals': ['error', 'fetch', 'setTimeout', 'setInterval', 'process'],
-    },
-  },
-  {
     // STYLE.md §7 / ARCHITECTURE.md: only the composition root imports concrete storage adapters.
     files: ['src/**/*.ts'],
     ignores: ['src/app.ts', 'src/storage/**', '**/*.test.ts', 'src/cli/**'],
@@ -38,10 +24,43 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/storage/sqlite/**', '**/storage/memory/**', '**/storage/file/**', '**/storage/redis/**', '**/storage/postgres/**', '**/storage/nats/**'], message: 'Only src/app.ts picks concrete storage adapters.' },
+            {
+              group: [
+                '**/storage/sqlite/**',
+                '**/storage/memory/**',
+                '**/storage/file/**',
+                '**/storage/redis/**',
+                '**/storage/postgres/**',
+                '**/storage/nats/**',
+              ],
+              message: 'Only src/app.ts picks concrete storage adapters.',
+            },
           ],
         },
       ],
+    },
+  },
+  {
+    // STYLE.md §3: a partner adapter describes calls and parses answers; it never does I/O.
+    files: ['src/partners/adapters/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            'undici',
+            'node:*',
+            'better-sqlite3',
+            'ioredis',
+            'pg',
+            'nats',
+            '**/storage/**',
+            '**/runner*',
+          ],
+        },
+      ],
+      'no-restricted-globals': ['error', 'fetch', 'setTimeout', 'setInterval', 'process'],
     },
   },
 );

@@ -14,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { haveWrk, load, type LoadResult } from './load.js';
 
 const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
+for (let i = 2; i < process.argv.length; i += 2)
+  args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
 const seconds = Number(args.get('seconds') ?? 10);
 const rounds = Number(args.get('rounds') ?? 2);
 const connections = Number(args.get('connections') ?? 100);
@@ -30,7 +31,10 @@ const mainJs = join(here, '../src/main.js');
 
 function startChild(script: string, argv: string[], env: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = fork(script, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    const child = fork(script, argv, {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    });
     child.once('error', reject);
     child.once('message', () => resolve(child));
     child.stdout?.on('data', (d: Buffer) => {
@@ -48,19 +52,35 @@ async function main(): Promise<void> {
   const useWrk = await haveWrk();
   const dataDir = mkdtempSync(join(tmpdir(), 'audex-bench-'));
   const bare = await startChild(join(here, 'bare-server.js'), ['18181']);
-  const audex = await startChild(mainJs, ['start', '--port', '18182', '--data-dir', dataDir, '--log-level', 'warn'], {
-    AUDEX_COOKIE_SECURE: 'false',
-  });
+  const audex = await startChild(
+    mainJs,
+    ['start', '--port', '18182', '--data-dir', dataDir, '--log-level', 'warn'],
+    {
+      AUDEX_COOKIE_SECURE: 'false',
+    },
+  );
   const results: { bare: LoadResult[]; audex: LoadResult[] } = { bare: [], audex: [] };
   try {
     const warm = { seconds: 3, connections };
     await load({ ...warm, url: 'http://127.0.0.1:18181/' }, useWrk);
-    await load({ ...warm, url: `http://127.0.0.1:18182/event?${EVENT_QUERY}`, cookie: { name: 'audex_uuid', visitors: 10_000 } }, useWrk);
+    await load(
+      {
+        ...warm,
+        url: `http://127.0.0.1:18182/event?${EVENT_QUERY}`,
+        cookie: { name: 'audex_uuid', visitors: 10_000 },
+      },
+      useWrk,
+    );
     for (let r = 0; r < rounds; r++) {
       results.bare.push(await load({ url: 'http://127.0.0.1:18181/', seconds, connections }, useWrk));
       results.audex.push(
         await load(
-          { url: `http://127.0.0.1:18182/event?${EVENT_QUERY}`, seconds, connections, cookie: { name: 'audex_uuid', visitors: 10_000 } },
+          {
+            url: `http://127.0.0.1:18182/event?${EVENT_QUERY}`,
+            seconds,
+            connections,
+            cookie: { name: 'audex_uuid', visitors: 10_000 },
+          },
           useWrk,
         ),
       );
@@ -72,9 +92,18 @@ async function main(): Promise<void> {
     rmSync(dataDir, { recursive: true, force: true });
   }
   const row = (name: string, rs: LoadResult[]) =>
-    `${name.padEnd(28)} ${rs.map((r) => r.rps.toFixed(0)).join(' / ').padEnd(20)} median ${median(rs.map((r) => r.rps)).toFixed(0).padStart(7)} req/s   p50 ${median(rs.map((r) => r.p50ms)).toFixed(2)} ms   p99 ${median(rs.map((r) => r.p99ms)).toFixed(2)} ms   errors ${rs.reduce((n, r) => n + r.errors, 0)}`;
+    `${name.padEnd(28)} ${rs
+      .map((r) => r.rps.toFixed(0))
+      .join(' / ')
+      .padEnd(20)} median ${median(rs.map((r) => r.rps))
+      .toFixed(0)
+      .padStart(
+        7,
+      )} req/s   p50 ${median(rs.map((r) => r.p50ms)).toFixed(2)} ms   p99 ${median(rs.map((r) => r.p99ms)).toFixed(2)} ms   errors ${rs.reduce((n, r) => n + r.errors, 0)}`;
   const ratio = median(results.audex.map((r) => r.rps)) / median(results.bare.map((r) => r.rps));
-  console.log(`\n/event benchmark — ${results.bare[0]?.tool}, ${connections} connections, ${seconds}s x ${rounds} rounds, node ${process.version}`);
+  console.log(
+    `\n/event benchmark — ${results.bare[0]?.tool}, ${connections} connections, ${seconds}s x ${rounds} rounds, node ${process.version}`,
+  );
   console.log(row('bare node:http hello', results.bare));
   console.log(row('audex /event (sqlite)', results.audex));
   console.log(`ratio audex/bare: ${(ratio * 100).toFixed(1)} %  (target >= 35 %)`);

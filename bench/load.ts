@@ -70,7 +70,13 @@ end
   );
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? 0);
   const m = /AUDEX (\d+) (\d+) (\d+)/.exec(stdout);
-  return { tool: 'wrk', rps, p50ms: Number(m?.[1] ?? 0) / 1000, p99ms: Number(m?.[2] ?? 0) / 1000, errors: Number(m?.[3] ?? 0) };
+  return {
+    tool: 'wrk',
+    rps,
+    p50ms: Number(m?.[1] ?? 0) / 1000,
+    p99ms: Number(m?.[2] ?? 0) / 1000,
+    errors: Number(m?.[3] ?? 0),
+  };
 }
 
 async function autocannonLoad(opts: LoadOptions): Promise<LoadResult> {
@@ -85,7 +91,10 @@ async function autocannonLoad(opts: LoadOptions): Promise<LoadResult> {
           requests: [
             {
               setupRequest: (req: { headers?: Record<string, string> }) => {
-                req.headers = { ...req.headers, cookie: `${cookie.name}=${visitorId(Math.floor(Math.random() * cookie.visitors))}` };
+                req.headers = {
+                  ...req.headers,
+                  cookie: `${cookie.name}=${visitorId(Math.floor(Math.random() * cookie.visitors))}`,
+                };
                 return req;
               },
             },
@@ -99,5 +108,11 @@ async function autocannonLoad(opts: LoadOptions): Promise<LoadResult> {
     errors: number;
     non2xx: number;
   };
-  return { tool: 'autocannon', rps: r.requests.average, p50ms: r.latency.p50, p99ms: r.latency.p99, errors: r.errors + r.non2xx };
+  return {
+    tool: 'autocannon',
+    rps: r.requests.average,
+    p50ms: r.latency.p50,
+    p99ms: r.latency.p99,
+    errors: r.errors + r.non2xx,
+  };
 }

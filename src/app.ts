@@ -77,7 +77,13 @@ export async function createApp(config: Readonly<AudexConfig>, opts: AppOptions 
     server.addContentTypeParser(type, { parseAs: 'string' }, (_req, body, done) => done(null, body));
   }
   server.setErrorHandler(errorHandler);
-  const services = { config: config.dcs, profiles: stores.profiles, identity: stores.identity, catalog: current, now };
+  const services = {
+    config: config.dcs,
+    profiles: stores.profiles,
+    identity: stores.identity,
+    catalog: current,
+    now,
+  };
   registerEventRoute(server, {
     services,
     eventLog,

@@ -22,7 +22,13 @@ export interface CatalogSnapshot {
   readonly segments: ReadonlyMap<number, Segment>;
   /** Folder-trait sid → sids of every trait in that folder's subtree. */
   readonly folderTraits: ReadonlyMap<number, readonly number[]>;
+  /** Rules of first-party data sources, evaluated over an event's signals. */
   readonly matcher: TraitMatcher;
+  /**
+   * Rules of third-party (provider) data sources, evaluated only over that provider's answer
+   * (`ic` = its segment codes) — a page cannot realise a provider's traits by sending `ic=…`.
+   */
+  readonly onboardMatcher: TraitMatcher;
   readonly segmentEvaluator: SegmentEvaluator;
   /** `h_` keys some rule reads: only these request headers become signals (cheaper, and less data kept). */
   readonly headerKeys: ReadonlySet<string>;
@@ -40,7 +46,13 @@ export function compileSnapshot(data: CatalogData, version: number, now: number)
   const ruleInputs = data.traits
     .filter((t) => t.status === 'ACTIVE' && t.traitType !== 'FOLDER_TRAIT' && t.traitRule !== undefined)
     .map((t) => ({ sid: t.sid, dataSourceId: t.dataSourceId, rule: t.traitRule as string }));
-  const { matcher, errors: traitErrors } = TraitMatcher.compile(ruleInputs);
+  const isThirdParty = (dsId: number) => dataSources.get(dsId)?.thirdParty === true;
+  const firstParty = ruleInputs.filter((r) => !isThirdParty(r.dataSourceId));
+  const { matcher, errors: firstPartyErrors } = TraitMatcher.compile(firstParty);
+  const { matcher: onboardMatcher, errors: thirdPartyErrors } = TraitMatcher.compile(
+    ruleInputs.filter((r) => isThirdParty(r.dataSourceId)),
+  );
+  const traitErrors = [...firstPartyErrors, ...thirdPartyErrors];
 
   const folderTraits = buildFolderTraits(data);
   const { evaluator, errors: segmentErrors } = SegmentEvaluator.compile(
@@ -49,7 +61,7 @@ export function compileSnapshot(data: CatalogData, version: number, now: number)
   );
 
   const headerKeys = new Set<string>();
-  for (const r of ruleInputs) for (const m of r.rule.matchAll(/\bh_[A-Za-z0-9_.-]+/g)) headerKeys.add(m[0]);
+  for (const r of firstParty) for (const m of r.rule.matchAll(/\bh_[A-Za-z0-9_.-]+/g)) headerKeys.add(m[0]);
 
   return Object.freeze({
     version,
@@ -60,6 +72,7 @@ export function compileSnapshot(data: CatalogData, version: number, now: number)
     segments,
     folderTraits,
     matcher,
+    onboardMatcher,
     segmentEvaluator: evaluator,
     headerKeys,
     problems: [

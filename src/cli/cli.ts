@@ -30,11 +30,15 @@ function common(cmd: Command): Command {
   return cmd
     .option('--config <file>', 'JSON config file (also AUDEX_CONFIG)')
     .option('--data-dir <dir>', 'data directory (AUDEX_DATA_DIR, default ./data)')
-    .addOption(new Option('--storage <kind>', 'storage backend (AUDEX_STORAGE)').choices(['sqlite', 'memory']));
+    .addOption(
+      new Option('--storage <kind>', 'storage backend (AUDEX_STORAGE)').choices(['sqlite', 'memory']),
+    );
 }
 
 export function buildCli(): Command {
-  const program = new Command('audex').description('Audex real-time audience data server').showHelpAfterError();
+  const program = new Command('audex')
+    .description('Audex real-time audience data server')
+    .showHelpAfterError();
   common(program.command('start').description('start the DCS, admin API and demo'))
     .option('--port <port>', 'port (AUDEX_PORT, default 8080)')
     .option('--host <host>', 'interface (AUDEX_HOST, default 127.0.0.1)')

@@ -13,7 +13,8 @@ export async function startCommand(config: Readonly<AudexConfig>): Promise<void>
   const app = await createApp(isWorker ? { ...config, demo: false } : config);
   announce(app.mintedAdminToken, app.demoSeeded);
   const address = await app.server.listen({ port: config.port, host: config.host });
-  if (!isWorker) console.log(`Audex DCS listening on ${address}  (event: ${address}/event, admin API: ${address}/api/v1)`);
+  if (!isWorker)
+    console.log(`Audex DCS listening on ${address}  (event: ${address}/event, admin API: ${address}/api/v1)`);
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;

@@ -20,7 +20,12 @@ describe('loadConfig', () => {
     writeFileSync(file, JSON.stringify({ port: 7000, host: 'file-host', dcs: { eventBudgetMs: 50 } }));
     const c = loadConfig({
       file,
-      env: { AUDEX_PORT: '7001', AUDEX_DATA_DIR: '/tmp/x', AUDEX_DEMO: 'false', AUDEX_ALLOWED_ORIGINS: 'https://a.example, https://b.example' },
+      env: {
+        AUDEX_PORT: '7001',
+        AUDEX_DATA_DIR: '/tmp/x',
+        AUDEX_DEMO: 'false',
+        AUDEX_ALLOWED_ORIGINS: 'https://a.example, https://b.example',
+      },
       flags: { port: '7002' },
     });
     expect(c.port).toBe(7002);

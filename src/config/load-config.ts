@@ -66,7 +66,11 @@ export function loadConfig(sources: ConfigSources = {}): Readonly<AudexConfig> {
     }
   }
   if (problems.length > 0) {
-    throw new AudexError('AUDEX_CONFIG_INVALID', `Configuration is invalid:\n  - ${problems.join('\n  - ')}`, problems);
+    throw new AudexError(
+      'AUDEX_CONFIG_INVALID',
+      `Configuration is invalid:\n  - ${problems.join('\n  - ')}`,
+      problems,
+    );
   }
   return deepFreeze(config) as unknown as Readonly<AudexConfig>;
 }
@@ -78,8 +82,13 @@ const LIST = new Set(['dcs.allowedOrigins']);
 /** Environment and flags are strings; turn them into the schema's types (ajv then checks). */
 function coerce(path: string, raw: string): unknown {
   if (NUMERIC.has(path)) return /^-?\d+$/.test(raw) ? Number(raw) : raw;
-  if (BOOLEAN.has(path)) return raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : raw;
-  if (LIST.has(path)) return raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (BOOLEAN.has(path))
+    return raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : raw;
+  if (LIST.has(path))
+    return raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
   return raw;
 }
 

@@ -41,7 +41,11 @@ export async function seedDemoWorkspace(catalog: CatalogStore, now: number): Pro
     },
     now,
   );
-  await catalog.create('traitFolders', { folderId: DEMO.folder, parentFolderId: 0, name: '[demo] Site behaviour' }, now);
+  await catalog.create(
+    'traitFolders',
+    { folderId: DEMO.folder, parentFolderId: 0, name: '[demo] Site behaviour' },
+    now,
+  );
   const trait = (sid: number, name: string, traitRule: string, ttl = 120) =>
     catalog.create(
       'traits',
@@ -63,7 +67,8 @@ export async function seedDemoWorkspace(catalog: CatalogStore, now: number): Pro
       sid: DEMO.folderTrait,
       name: '[demo] Site behaviour Folder Trait',
       traitType: 'FOLDER_TRAIT',
-      dataSourceId: DEMO.siteDataSource,
+      // Folder traits belong to data source 0, "the workspace" (docs/admin-api.md).
+      dataSourceId: 0,
       folderId: DEMO.folder,
       ttl: 0,
       status: 'ACTIVE',

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { APP_ERRORS, DCS_ERRORS } from './registry.js';
 
 const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
-const rows = doc.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| ---') && !l.startsWith('| code'));
+const rows = doc
+  .split('\n')
+  .filter((l) => l.startsWith('| ') && !l.startsWith('| ---') && !l.startsWith('| code'));
 
 describe('error registry and docs/errors.md', () => {
   it('documents every DCS wire error with its name, and nothing else', () => {

@@ -14,7 +14,11 @@ const FASTIFY_CODES: Readonly<Record<string, AppErrorCode>> = {
   FST_ERR_VALIDATION: 'AUDEX_VALIDATION',
 };
 
-export function toHttpError(err: FastifyError | AudexError | Error): { status: number; code: AppErrorCode; message: string } {
+export function toHttpError(err: FastifyError | AudexError | Error): {
+  status: number;
+  code: AppErrorCode;
+  message: string;
+} {
   if (err instanceof AudexError) return { status: err.status, code: err.code, message: err.message };
   const mapped = 'code' in err && typeof err.code === 'string' ? FASTIFY_CODES[err.code] : undefined;
   if (mapped !== undefined) return { status: APP_ERRORS[mapped].status, code: mapped, message: err.message };

@@ -45,9 +45,17 @@ export function registerEventRoute(app: FastifyInstance, opts: EventRouteOptions
 
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const url = request.url;
-    if (url.length > config.maxUrlBytes) throw new AudexError('AUDEX_PAYLOAD_TOO_LARGE', `URL longer than ${config.maxUrlBytes} bytes`);
+    if (url.length > config.maxUrlBytes)
+      throw new AudexError('AUDEX_PAYLOAD_TOO_LARGE', `URL longer than ${config.maxUrlBytes} bytes`);
     const q = url.indexOf('?');
     const query = q === -1 ? '' : url.slice(q + 1);
+    // Only form bodies carry key-values (AAM §2.2); fastify's JSON parser must not sneak one in.
+    if (request.body !== undefined && request.body !== null && typeof request.body !== 'string') {
+      throw new AudexError(
+        'AUDEX_UNSUPPORTED_MEDIA_TYPE',
+        'POST /event takes application/x-www-form-urlencoded',
+      );
+    }
     const body = typeof request.body === 'string' ? request.body : undefined;
     const admin = query.includes('d_debug=1') && (await isAdmin(opts.tokens, request.headers.authorization));
     const ctx = new EventContext(
@@ -60,7 +68,14 @@ export function registerEventRoute(app: FastifyInstance, opts: EventRouteOptions
     const out = ctx.reply;
     if (out === undefined) throw new AudexError('AUDEX_INTERNAL', 'pipeline produced no reply');
 
-    (ctx.params.fatal !== undefined ? outcomes.ignored : ctx.optedOut ? outcomes.opted_out : ctx.written ? outcomes.ok : outcomes.error).inc();
+    (ctx.params.fatal !== undefined
+      ? outcomes.ignored
+      : ctx.optedOut
+        ? outcomes.opted_out
+        : ctx.written
+          ? outcomes.ok
+          : outcomes.error
+    ).inc();
     if (out.errors !== undefined) {
       for (const e of out.errors) metrics.dcsErrors.labels(String(e.code)).inc();
       reply.header('X-Error', out.errors.map((e) => e.code).join(','));

@@ -17,7 +17,9 @@ export function registerHealthRoutes(app: FastifyInstance, opts: HealthRouteOpti
     try {
       await opts.profiles.get('0'.repeat(38));
     } catch (err) {
-      return reply.code(503).send({ status: 'unavailable', reason: `profile store: ${(err as Error).message}` });
+      return reply
+        .code(503)
+        .send({ status: 'unavailable', reason: `profile store: ${(err as Error).message}` });
     }
     return {
       status: 'ready',

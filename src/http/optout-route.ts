@@ -40,7 +40,8 @@ export function registerOptOutRoutes(app: FastifyInstance, opts: OptOutRouteOpti
     const visitors = new Set<string>();
     const snapshot = opts.catalog();
     for (const d of params.declared) {
-      const ds = d.ic !== undefined ? snapshot.dataSourcesByCode.get(d.ic) : snapshot.dataSources.get(d.dpid ?? -1);
+      const ds =
+        d.ic !== undefined ? snapshot.dataSourcesByCode.get(d.ic) : snapshot.dataSources.get(d.dpid ?? -1);
       if (ds === undefined) continue;
       await identity.setOptOut(`${ds.dataSourceId}:${d.id}`, now);
       const v = await identity.resolve(ds.dataSourceId, d.id);

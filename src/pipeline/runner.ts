@@ -14,7 +14,11 @@ export interface RunnerHooks {
   onCrash?: (stage: string, err: unknown) => void;
 }
 
-export async function runPipeline(ctx: EventContext, stages: readonly Stage[], hooks: RunnerHooks = {}): Promise<void> {
+export async function runPipeline(
+  ctx: EventContext,
+  stages: readonly Stage[],
+  hooks: RunnerHooks = {},
+): Promise<void> {
   let skipping = false;
   const last = stages[stages.length - 1];
   for (const stage of stages) {

@@ -30,7 +30,12 @@ describe('applyDelta', () => {
     const p = applyDelta(emptyProfile(T0), { realize: [{ traitId: 7, ttlDays: 30 }] }, T0);
     applyDelta(p, { realize: [{ traitId: 7, ttlDays: 30 }] }, T0 + 1000);
     applyDelta(p, { realize: [{ traitId: 7, ttlDays: 30 }] }, T0 + 2 * DAY_MS);
-    expect(p.traits['7']).toMatchObject({ first: T0, last: T0 + 2 * DAY_MS, count: 3, expires: T0 + 32 * DAY_MS });
+    expect(p.traits['7']).toMatchObject({
+      first: T0,
+      last: T0 + 2 * DAY_MS,
+      count: 3,
+      expires: T0 + 32 * DAY_MS,
+    });
     expect(p.traits['7']?.days.map((d) => d[1])).toEqual([2, 1]);
     expect(countWithinDays(p.traits['7']!, 1, T0 + 2 * DAY_MS)).toBe(1);
     expect(countWithinDays(p.traits['7']!, 3, T0 + 2 * DAY_MS)).toBe(3);
@@ -44,7 +49,16 @@ describe('applyDelta', () => {
   });
 
   it('restarts an expired realisation and sweeps expired traits on a new day', () => {
-    const p = applyDelta(emptyProfile(T0), { realize: [{ traitId: 1, ttlDays: 1 }, { traitId: 2, ttlDays: 0 }] }, T0);
+    const p = applyDelta(
+      emptyProfile(T0),
+      {
+        realize: [
+          { traitId: 1, ttlDays: 1 },
+          { traitId: 2, ttlDays: 0 },
+        ],
+      },
+      T0,
+    );
     const later = T0 + 5 * DAY_MS;
     expect(isLive(p.traits['1']!, later)).toBe(false);
     applyDelta(p, { realize: [{ traitId: 3, ttlDays: 5 }] }, later);
@@ -75,8 +89,13 @@ describe('applyDelta', () => {
 
   it('evicts the least recently realised traits past the cap', () => {
     const p = emptyProfile(T0);
-    for (let i = 0; i < MAX_TRAIT_REALIZATIONS; i++) p.traits[i] = { first: T0 + i, last: T0 + i, count: 1, expires: 0, days: [] };
-    applyDelta(p, { realize: [{ traitId: MAX_TRAIT_REALIZATIONS + 1, ttlDays: 0 }] }, T0 + MAX_TRAIT_REALIZATIONS + 5);
+    for (let i = 0; i < MAX_TRAIT_REALIZATIONS; i++)
+      p.traits[i] = { first: T0 + i, last: T0 + i, count: 1, expires: 0, days: [] };
+    applyDelta(
+      p,
+      { realize: [{ traitId: MAX_TRAIT_REALIZATIONS + 1, ttlDays: 0 }] },
+      T0 + MAX_TRAIT_REALIZATIONS + 5,
+    );
     expect(Object.keys(p.traits)).toHaveLength(MAX_TRAIT_REALIZATIONS);
     expect(p.traits['0']).toBeUndefined();
     expect(p.traits[String(MAX_TRAIT_REALIZATIONS + 1)]).toBeDefined();

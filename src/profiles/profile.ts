@@ -40,6 +40,8 @@ export interface PartnerState {
   freshUntil?: number;
   /** Last time the provider was called for this visitor (rate limiting, `dextp`-like). */
   calledAt?: number;
+  /** Last time the iframe was asked to fire this provider's ID-sync URL (at most once per sync interval). */
+  syncTriedAt?: number;
 }
 
 export interface Profile {

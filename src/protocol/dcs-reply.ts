@@ -50,4 +50,14 @@ export interface DcsReply {
 }
 
 /** Reserved query keys (shared so the tag never sends them as signals). */
-export const CONTROL_KEYS = ['d_rtbd', 'd_cb', 'd_dst', 'd_jsonv', 'd_cts', 'd_sid', 'd_uuid', 'd_cid', 'd_cid_ic'] as const;
+export const CONTROL_KEYS = [
+  'd_rtbd',
+  'd_cb',
+  'd_dst',
+  'd_jsonv',
+  'd_cts',
+  'd_sid',
+  'd_uuid',
+  'd_cid',
+  'd_cid_ic',
+] as const;

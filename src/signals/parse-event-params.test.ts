@@ -14,7 +14,9 @@ const codes = (raw: string) => parse(raw).errors.map((e) => e.code);
 
 describe('parseEventParams: signals', () => {
   it('reads prefixed and unprefixed keys, repeated keys and comma-serialised values', () => {
-    const p = parse('c_section=sports&c_tag=a,b&c_tag=c&product=camera&p_age=31&h_referer=https%3A%2F%2Fx.example%2F');
+    const p = parse(
+      'c_section=sports&c_tag=a,b&c_tag=c&product=camera&p_age=31&h_referer=https%3A%2F%2Fx.example%2F',
+    );
     expect(Object.fromEntries(p.signals)).toEqual({
       c_section: ['sports'],
       c_tag: ['a', 'b', 'c'],
@@ -59,7 +61,11 @@ describe('parseEventParams: signals', () => {
     expect([...params.signals.keys()]).toEqual(['a1', 'a2']);
     expect(params.errors.map((e) => e.code)).toEqual([354]);
     const p2 = emptyEventParams();
-    parseEventParams('k=1,2,3&k=4&long=' + 'x'.repeat(50), { ...LIMITS, maxValuesPerKey: 2, maxValueLength: 10 }, p2);
+    parseEventParams(
+      'k=1,2,3&k=4&long=' + 'x'.repeat(50),
+      { ...LIMITS, maxValuesPerKey: 2, maxValueLength: 10 },
+      p2,
+    );
     expect(p2.signals.get('k')).toEqual(['1', '2']);
     expect(p2.signals.has('long')).toBe(false);
     expect(p2.errors.map((e) => e.code)).toEqual([354]);
@@ -69,11 +75,21 @@ describe('parseEventParams: signals', () => {
 describe('parseEventParams: control keys', () => {
   it('reads reply options', () => {
     const p = parse('d_rtbd=json&d_cb=my.cb_1&d_dst=1&d_jsonv=0&d_cts=2&d_nsid=0&d_debug=1');
-    expect(p).toMatchObject({ rtbd: true, callback: 'my.cb_1', dst: true, jsonv: 0, cts: 2, nsid: '0', debug: true });
+    expect(p).toMatchObject({
+      rtbd: true,
+      callback: 'my.cb_1',
+      dst: true,
+      jsonv: 0,
+      cts: 2,
+      nsid: '0',
+      debug: true,
+    });
   });
 
   it('accepts VisitorAPI-style indexed callbacks and rejects script injection', () => {
-    expect(parse('d_cb=s_c_il%5B1%5D._setMarketingCloudFields').callback).toBe('s_c_il[1]._setMarketingCloudFields');
+    expect(parse('d_cb=s_c_il%5B1%5D._setMarketingCloudFields').callback).toBe(
+      's_c_il[1]._setMarketingCloudFields',
+    );
     const bad = parse('d_cb=alert(1)//');
     expect(bad.callback).toBeUndefined();
     expect(bad.errors.map((e) => e.code)).toEqual([355]);
@@ -111,7 +127,13 @@ describe('parseEventParams: control keys', () => {
 
   it('reads consent parameters and keeps them out of signals', () => {
     const p = parse('gdpr=1&gdpr_consent=CPabc&gpp=DBA&gpp_sid=7,8&us_privacy=1YNN');
-    expect(p.consent).toEqual({ gdpr: 1, gdprConsent: 'CPabc', gpp: 'DBA', gppSid: [7, 8], usPrivacy: '1YNN' });
+    expect(p.consent).toEqual({
+      gdpr: 1,
+      gdprConsent: 'CPabc',
+      gpp: 'DBA',
+      gppSid: [7, 8],
+      usPrivacy: '1YNN',
+    });
     expect(p.signals.size).toBe(0);
   });
 });
@@ -132,7 +154,9 @@ describe('parseEventParams: never throws', () => {
 
   it('round-trips any encoded key-values', () => {
     const key = fc.stringMatching(/^c_[a-z][a-z0-9_]{0,10}$/);
-    const value = fc.string({ minLength: 1, maxLength: 20 }).filter((v) => !v.includes(',') && v.trim() === v && !v.startsWith('"'));
+    const value = fc
+      .string({ minLength: 1, maxLength: 20 })
+      .filter((v) => !v.includes(',') && v.trim() === v && !v.startsWith('"'));
     fc.assert(
       fc.property(fc.dictionary(key, value, { maxKeys: 10 }), (dict) => {
         const raw = Object.entries(dict)
@@ -143,5 +167,15 @@ describe('parseEventParams: never throws', () => {
         expect(Object.fromEntries([...p.signals].map(([k, v]) => [k, v[0]]))).toEqual(dict);
       }),
     );
+  });
+});
+
+describe('parseEventParams: reply format after 311', () => {
+  it('still honours d_rtbd=json and a valid d_cb so the caller can read the error', () => {
+    const p = parse('c_%zz=1&d_rtbd=json&d_cb=cb1');
+    expect(p.fatal?.code).toBe(311);
+    expect(p.rtbd).toBe(true);
+    expect(p.callback).toBe('cb1');
+    expect(parse('d_cb=alert(1)&c_a=%zz').callback).toBeUndefined();
   });
 });

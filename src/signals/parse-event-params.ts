@@ -30,11 +30,46 @@ const MAX_IDS_PER_DPID = 3;
  * accepted as ordinary signals so rules can use them. Any other unknown `d_` key gets 352.
  */
 const D_SIGNAL_KEYS = new Set([
-  'd_mid', 'd_orgid', 'd_ver', 'd_dil_ver', 'd_visid_ver', 'd_ld', 'd_px', 'd_coop_safe', 'd_coop_unsafe',
-  'd_ptfm', 'd_coppa', 'd_caller', 'd_fieldgroup', 'd_blob', 'd_verify', 'd_cf', 'd_event', 'd_src',
-  'd_site', 'd_creative', 'd_adgroup', 'd_placement', 'd_campaign', 'd_adsrc', 'd_bu', 'd_bust', 'd_rd',
-  'd_region', 'd_zx', 'd_dst_filter', 'd_rs', 'd_country', 'd_city', 'd_state', 'd_dma_code',
-  'd_postal_code', 'd_area_code', 'd_lat', 'd_long', 'd_isp',
+  'd_mid',
+  'd_orgid',
+  'd_ver',
+  'd_dil_ver',
+  'd_visid_ver',
+  'd_ld',
+  'd_px',
+  'd_coop_safe',
+  'd_coop_unsafe',
+  'd_ptfm',
+  'd_coppa',
+  'd_caller',
+  'd_fieldgroup',
+  'd_blob',
+  'd_verify',
+  'd_cf',
+  'd_event',
+  'd_src',
+  'd_site',
+  'd_creative',
+  'd_adgroup',
+  'd_placement',
+  'd_campaign',
+  'd_adsrc',
+  'd_bu',
+  'd_bust',
+  'd_rd',
+  'd_region',
+  'd_zx',
+  'd_dst_filter',
+  'd_rs',
+  'd_country',
+  'd_city',
+  'd_state',
+  'd_dma_code',
+  'd_postal_code',
+  'd_area_code',
+  'd_lat',
+  'd_long',
+  'd_isp',
 ]);
 
 /** Unprefixed keys that are not signals: cache busters and legacy id keys handled elsewhere. */
@@ -59,7 +94,7 @@ export function parseEventParams(raw: string, limits: SignalLimits, params: Even
       const rawValue = eq === -1 ? '' : pair.slice(eq + 1);
       if (key === undefined) {
         params.fatal = wireError('INVALID_PARAMETERS', 'malformed percent-encoding in a key');
-        return;
+        break;
       }
       if (key === 'd_dpid' || key === 'dpid') legacyDpid = decodeOrFail(rawValue, params);
       else if (key === 'd_dpuuid' || key === 'dpuuid') legacyDpuuid = decodeOrFail(rawValue, params);
@@ -67,9 +102,20 @@ export function parseEventParams(raw: string, limits: SignalLimits, params: Even
     }
     start = end + 1;
   }
-  if (params.fatal !== undefined) return;
+  if (params.fatal !== undefined) return salvageReplyFormat(raw, params);
   if (legacyDpid !== undefined || legacyDpuuid !== undefined) {
     addDeclared(params, legacyDpid ?? '', legacyDpuuid ?? '', undefined, 'd_dpid/d_dpuuid');
+  }
+}
+
+/**
+ * After a 311 nothing of the request is applied, but the caller still gets the error in the format
+ * it asked for: `d_rtbd` and a valid `d_cb` are read from the raw text without decoding.
+ */
+function salvageReplyFormat(raw: string, params: EventParams): void {
+  for (const pair of raw.split('&')) {
+    if (pair === 'd_rtbd=json') params.rtbd = true;
+    else if (pair.startsWith('d_cb=') && CALLBACK_RE.test(pair.slice(5))) params.callback = pair.slice(5);
   }
 }
 
@@ -148,7 +194,14 @@ function applyControl(key: string, rawValue: string, limits: SignalLimits, param
     case 'd_cid':
     case 'd_cid_ic': {
       const [first = '', id = '', auth] = value.split('\u0001');
-      addDeclared(params, key === 'd_cid' ? first : '', id, key === 'd_cid_ic' ? first : undefined, key, auth);
+      addDeclared(
+        params,
+        key === 'd_cid' ? first : '',
+        id,
+        key === 'd_cid_ic' ? first : undefined,
+        key,
+        auth,
+      );
       return;
     }
   }
@@ -215,7 +268,8 @@ function addValues(key: string, rawValue: string, limits: SignalLimits, params: 
 function pushValue(values: string[], raw: string, limits: SignalLimits, params: EventParams): void {
   const value = decodeOrFail(raw, params);
   if (value === undefined || value === '') return;
-  if (values.length >= limits.maxValuesPerKey || value.length > limits.maxValueLength) return limitHit(params);
+  if (values.length >= limits.maxValuesPerKey || value.length > limits.maxValueLength)
+    return limitHit(params);
   values.push(value);
 }
 

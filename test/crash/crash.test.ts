@@ -16,9 +16,13 @@ const mainJs = fileURLToPath(new URL('../../dist/src/main.js', import.meta.url))
 
 function startServer(dataDir: string): Promise<{ child: ChildProcess; base: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [mainJs, 'start', '--port', '0', '--data-dir', dataDir, '--log-level', 'error'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [mainJs, 'start', '--port', '0', '--data-dir', dataDir, '--log-level', 'error'],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
@@ -45,7 +49,8 @@ describe('crash durability (kill -9 under load)', () => {
         try {
           const res = await request(`${base}/event?d_uuid=${visitor}&d_sid=1003&d_rtbd=json`);
           const body = (await res.body.json()) as { uuid?: string; errors?: Array<{ code: number }> };
-          if (res.statusCode === 200 && body.uuid === visitor && !body.errors?.some((e) => e.code === 357)) acked.push(visitor);
+          if (res.statusCode === 200 && body.uuid === visitor && !body.errors?.some((e) => e.code === 357))
+            acked.push(visitor);
         } catch {
           return; // connection reset by the kill: not acknowledged
         }

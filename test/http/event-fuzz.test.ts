@@ -13,7 +13,28 @@ describe('/event under random input', () => {
   afterAll(async () => app.close());
 
   const pieces = fc.oneof(
-    fc.constantFrom('d_sid=', 'd_rtbd=json', 'd_cb=', 'd_cid=', 'd_cid_ic=', 'd_uuid=', 'c_', 'p_', 'h_', '%', '%0', '%01', '%zz', ',', '=', '&', '"', '+', 'gdpr=1', 'd_tdpid='),
+    fc.constantFrom(
+      'd_sid=',
+      'd_rtbd=json',
+      'd_cb=',
+      'd_cid=',
+      'd_cid_ic=',
+      'd_uuid=',
+      'c_',
+      'p_',
+      'h_',
+      '%',
+      '%0',
+      '%01',
+      '%zz',
+      ',',
+      '=',
+      '&',
+      '"',
+      '+',
+      'gdpr=1',
+      'd_tdpid=',
+    ),
     fc.string({ maxLength: 12 }),
     fc.stringMatching(/^[a-z0-9_]{1,8}=[a-z0-9,%]{0,10}$/),
   );
@@ -22,7 +43,10 @@ describe('/event under random input', () => {
   it('answers any query string with 200 (or 413), never 5xx', async () => {
     await fc.assert(
       fc.asyncProperty(query, async (q) => {
-        const res = await app.server.inject({ method: 'GET', url: `/event?${encodeURI(q).replaceAll('#', '%23')}` });
+        const res = await app.server.inject({
+          method: 'GET',
+          url: `/event?${encodeURI(q).replaceAll('#', '%23')}`,
+        });
         expect([200, 413]).toContain(res.statusCode);
       }),
       { numRuns: 300 },
@@ -31,11 +55,21 @@ describe('/event under random input', () => {
 
   it('answers any form body with 200 (or 413), never 5xx', async () => {
     await fc.assert(
-      fc.asyncProperty(query, fc.constantFrom('application/x-www-form-urlencoded', 'text/plain'), async (body, type) => {
-        const res = await app.server.inject({ method: 'POST', url: '/event?d_rtbd=json', headers: { 'content-type': type }, payload: body });
-        expect([200, 413]).toContain(res.statusCode);
-        if (res.statusCode === 200) expect(() => res.json()).not.toThrow();
-      }),
+      fc.asyncProperty(
+        query,
+        fc.constantFrom('application/x-www-form-urlencoded', 'text/plain'),
+        async (body, type) => {
+          const res = await app.server.inject({
+            method: 'POST',
+            url: '/event?d_rtbd=json',
+            headers: { 'content-type': type },
+            payload: body,
+          });
+          expect([200, 413]).toContain(res.statusCode);
+          if (String(res.headers['content-type']).startsWith('application/json'))
+            expect(() => res.json()).not.toThrow();
+        },
+      ),
       { numRuns: 300 },
     );
   });

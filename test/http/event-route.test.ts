@@ -49,7 +49,9 @@ describe('/event (AAM DCS API)', () => {
   });
 
   it('realises d_sid traits and returns them with d_cts, with unknown ids reported (351)', async () => {
-    const res = await get('d_sid=1003,999999&d_rtbd=json&d_cts=1', { cookie: `audex_uuid=${'2'.repeat(38)}` });
+    const res = await get('d_sid=1003,999999&d_rtbd=json&d_cts=1', {
+      cookie: `audex_uuid=${'2'.repeat(38)}`,
+    });
     const body = res.json();
     expect(body.traits).toEqual([1003]);
     expect(body.errors).toEqual([expect.objectContaining({ code: 351 })]);
@@ -82,7 +84,9 @@ describe('/event (AAM DCS API)', () => {
 
   it('restricts rule evaluation to one data source with d_tdpid / d_tdpid_ic', async () => {
     expect((await get('c_section=sports&d_tdpid=2&d_rtbd=json&d_cts=1')).json().traits).toEqual([]);
-    expect((await get('c_section=sports&d_tdpid_ic=demo-site&d_rtbd=json&d_cts=1')).json().traits).toEqual([1001]);
+    expect((await get('c_section=sports&d_tdpid_ic=demo-site&d_rtbd=json&d_cts=1')).json().traits).toEqual([
+      1001,
+    ]);
     const unknown = (await get('c_section=sports&d_tdpid_ic=nope&d_rtbd=json&d_cts=1')).json();
     expect(unknown.traits).toEqual([]);
     expect(unknown.errors[0].code).toBe(356);
@@ -117,7 +121,12 @@ describe('/event (AAM DCS API)', () => {
   });
 
   it('rejects wrong content types (415), oversized bodies and URLs (413)', async () => {
-    const json = await app.server.inject({ method: 'POST', url: '/event', headers: { 'content-type': 'application/json' }, payload: '{}' });
+    const json = await app.server.inject({
+      method: 'POST',
+      url: '/event',
+      headers: { 'content-type': 'application/json' },
+      payload: '{}',
+    });
     expect(json.statusCode).toBe(415);
     expect(json.json().error.code).toBe('AUDEX_UNSUPPORTED_MEDIA_TYPE');
     const big = await app.server.inject({
@@ -196,10 +205,16 @@ describe('opt-out', () => {
   it('global opt-out writes NOTARGET, empties the profile and then collects nothing (171)', async () => {
     const visitor = '8'.repeat(38);
     await app.server.inject({ url: '/event?d_sid=1003', headers: { cookie: `audex_uuid=${visitor}` } });
-    const out = await app.server.inject({ url: '/demoptout.jpg', headers: { cookie: `audex_uuid=${visitor}` } });
+    const out = await app.server.inject({
+      url: '/demoptout.jpg',
+      headers: { cookie: `audex_uuid=${visitor}` },
+    });
     expect(String(out.headers['set-cookie'])).toMatch(/^audex_uuid=NOTARGET; Max-Age=315360000/);
     expect((await app.stores.profiles.get(visitor))?.traits).toEqual({});
-    const after = await app.server.inject({ url: '/event?d_sid=1003&d_rtbd=json', headers: { cookie: 'audex_uuid=NOTARGET' } });
+    const after = await app.server.inject({
+      url: '/event?d_sid=1003&d_rtbd=json',
+      headers: { cookie: 'audex_uuid=NOTARGET' },
+    });
     expect(after.json().uuid).toBeUndefined();
     expect(after.json().errors).toEqual([expect.objectContaining({ code: 171 })]);
     expect(after.headers['set-cookie']).toBeUndefined();
@@ -225,7 +240,7 @@ describe('health and metrics', () => {
 
   it('answers /healthz, /readyz and /metrics', async () => {
     expect((await app.server.inject('/healthz')).json()).toEqual({ status: 'ok' });
-    expect((await app.server.inject('/readyz')).json()).toMatchObject({ status: 'ready', traits: 6 });
+    expect((await app.server.inject('/readyz')).json()).toMatchObject({ status: 'ready', traits: 5 });
     await app.server.inject('/event?d_sid=1003&c_a=%zz');
     const metrics = (await app.server.inject('/metrics')).body;
     expect(metrics).toMatch(/audex_events_total\{outcome="ignored"\} 1/);

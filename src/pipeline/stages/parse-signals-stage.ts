@@ -15,7 +15,8 @@ export const parseSignalsStage: Stage = {
     const limits = ctx.services.config;
     const params = ctx.params;
     parseEventParams(ctx.req.query, limits, params);
-    if (ctx.req.body !== undefined && params.fatal === undefined) parseEventParams(ctx.req.body, limits, params);
+    if (ctx.req.body !== undefined && params.fatal === undefined)
+      parseEventParams(ctx.req.body, limits, params);
     if (params.fatal !== undefined) {
       ctx.errors.push(params.fatal);
       return 'respond';

@@ -14,7 +14,10 @@ export const resolveIdentityStage: Stage = {
   name: 'resolve-identity',
   run(ctx) {
     const cookieHeader = ctx.req.headers['cookie'];
-    const cookie = readCookie(typeof cookieHeader === 'string' ? cookieHeader : undefined, ctx.services.config.cookieName);
+    const cookie = readCookie(
+      typeof cookieHeader === 'string' ? cookieHeader : undefined,
+      ctx.services.config.cookieName,
+    );
     if (cookie === OPT_OUT_VALUE) return optOut(ctx);
     if (ctx.params.uuid !== undefined) {
       ctx.visitorId = ctx.params.uuid;
@@ -35,7 +38,10 @@ function resolveDeclaredDataSources(ctx: EventContext): void {
   const declared = ctx.params.declared;
   if (declared.length === 0) return;
   for (const d of declared) {
-    const ds = d.ic !== undefined ? ctx.snapshot.dataSourcesByCode.get(d.ic) : ctx.snapshot.dataSources.get(d.dpid ?? -1);
+    const ds =
+      d.ic !== undefined
+        ? ctx.snapshot.dataSourcesByCode.get(d.ic)
+        : ctx.snapshot.dataSources.get(d.dpid ?? -1);
     if (ds === undefined) ctx.errors.push(wireError('INVALID_CUSTOMER_ID', d.ic ?? String(d.dpid)));
     else ctx.links.push({ dpid: ds.dataSourceId, id: d.id });
   }

@@ -14,7 +14,8 @@ export const respondStage: Stage = {
       stuff: [],
       dests: [],
     };
-    if (ctx.visitorId !== undefined && !ctx.optedOut && ctx.params.fatal === undefined) reply.uuid = ctx.visitorId;
+    if (ctx.visitorId !== undefined && !ctx.optedOut && ctx.params.fatal === undefined)
+      reply.uuid = ctx.visitorId;
     if (ctx.params.cts !== 0 && ctx.params.fatal === undefined && !ctx.optedOut) {
       reply.traits = [...ctx.realized];
       reply.segments = ctx.segments;
