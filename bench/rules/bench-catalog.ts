@@ -57,14 +57,19 @@ export function buildCatalog(seed: number, traitCount = 10_000, segmentCount = 2
       const lo = int(90);
       rule = `${k} >= ${lo} AND ${k} <= ${lo + 1 + int(10)}`;
     } else if (kind < 0.8) rule = `${textKey()} contains "${WORDS[int(WORDS.length)] ?? ''}-1"`;
-    else if (kind < 0.9) rule = `${textKey()} matchesregex "^(${WORDS[int(4)] ?? ''}|${WORDS[4 + int(4)] ?? ''})-2[0-9]$"`;
-    else rule = `(${textKey()} == "${word(int(30))}" OR ${numKey()} > ${90 + int(9)}) AND NOT ${textKey()} contains "gold"`;
+    else if (kind < 0.9)
+      rule = `${textKey()} matchesregex "^(${WORDS[int(4)] ?? ''}|${WORDS[4 + int(4)] ?? ''})-2[0-9]$"`;
+    else
+      rule = `(${textKey()} == "${word(int(30))}" OR ${numKey()} > ${90 + int(9)}) AND NOT ${textKey()} contains "gold"`;
     traits.push({ sid, dataSourceId: 1 + (i % 5), rule });
     ttlDays.set(sid, [1, 7, 30, 120, 0][int(5)] ?? 120);
   }
   const folders = new Map<number, number[]>();
   for (let f = 0; f < 50; f++) {
-    folders.set(FOLDER_BASE + f, Array.from({ length: 20 }, () => TRAIT_BASE + int(traitCount)));
+    folders.set(
+      FOLDER_BASE + f,
+      Array.from({ length: 20 }, () => TRAIT_BASE + int(traitCount)),
+    );
   }
   const t = (): string => `${TRAIT_BASE + int(traitCount)}T`;
   const folder = (): string => `${FOLDER_BASE + int(50)}T`;

@@ -25,7 +25,13 @@ export interface Qualified {
 export interface RulesImpl {
   name: string;
   match(signals: Map<string, string[]>): number[] | Promise<number[]>;
-  qualify(view: TraitView, current: ReadonlySet<number>, changed: ReadonlySet<number>, last: number, now: number): Qualified | Promise<Qualified>;
+  qualify(
+    view: TraitView,
+    current: ReadonlySet<number>,
+    changed: ReadonlySet<number>,
+    last: number,
+    now: number,
+  ): Qualified | Promise<Qualified>;
 }
 
 export function audexImpl(catalog: BenchCatalog): RulesImpl & { compileMs: number } {
@@ -46,11 +52,19 @@ function traitAsts(catalog: BenchCatalog): Array<[number, TraitNode]> {
 }
 
 function segmentAsts(catalog: BenchCatalog): Array<{ sid: number; active: boolean; ast: SegmentNode }> {
-  return catalog.segments.map((s) => ({ sid: s.sid, active: s.status === 'ACTIVE', ast: parseSegmentRule(s.rule) as SegmentNode }));
+  return catalog.segments.map((s) => ({
+    sid: s.sid,
+    active: s.status === 'ACTIVE',
+    ast: parseSegmentRule(s.rule) as SegmentNode,
+  }));
 }
 
 /** Full membership from per-segment truth, with AAM §6.4 status rules (paused keeps, adds none). */
-function membership(segs: Array<{ sid: number; active: boolean }>, truth: (i: number) => boolean, current: ReadonlySet<number>): Qualified {
+function membership(
+  segs: Array<{ sid: number; active: boolean }>,
+  truth: (i: number) => boolean,
+  current: ReadonlySet<number>,
+): Qualified {
   const members: number[] = [];
   segs.forEach((s, i) => {
     if (s.active ? truth(i) : current.has(s.sid)) members.push(s.sid);
@@ -71,11 +85,27 @@ export function naiveImpl(catalog: BenchCatalog): RulesImpl {
     name: 'naive loop (interpret every AST)',
     match: (signals) => traits.filter(([, ast]) => evaluateTraitAst(ast, signals)).map(([sid]) => sid),
     qualify: (view, current, _changed, _last, now) =>
-      membership(segs, (i) => evaluateSegmentAst((segs[i] as (typeof segs)[number]).ast, view, now, catalog.folders), current),
+      membership(
+        segs,
+        (i) => evaluateSegmentAst((segs[i] as (typeof segs)[number]).ast, view, now, catalog.folders),
+        current,
+      ),
   };
 }
 
-const OPS: readonly TraitOperator[] = ['==', '!=', '>', '<', '>=', '<=', 'contains', 'matcheswords', 'startswith', 'endswith', 'matchesregex'];
+const OPS: readonly TraitOperator[] = [
+  '==',
+  '!=',
+  '>',
+  '<',
+  '>=',
+  '<=',
+  'contains',
+  'matcheswords',
+  'startswith',
+  'endswith',
+  'matchesregex',
+];
 
 function traitCondition(node: TraitNode): NestedCondition {
   switch (node.type) {
@@ -93,10 +123,20 @@ function traitCondition(node: TraitNode): NestedCondition {
 function segmentCondition(node: SegmentNode, folders: BenchCatalog['folders']): NestedCondition {
   switch (node.type) {
     case 'ref':
-      return { fact: 'live', params: { sids: expandTrait(node.sid, folders) }, operator: 'equal', value: true };
+      return {
+        fact: 'live',
+        params: { sids: expandTrait(node.sid, folders) },
+        operator: 'equal',
+        value: true,
+      };
     case 'freq': {
       const sids = [...new Set(node.traits.flatMap((t) => expandTrait(t.sid, folders)))];
-      return { fact: 'frequency', params: { sids, recency: node.recency }, operator: `count${node.op}`, value: node.count };
+      return {
+        fact: 'frequency',
+        params: { sids, recency: node.recency },
+        operator: `count${node.op}`,
+        value: node.count,
+      };
     }
     case 'not':
       return { not: segmentCondition(node.child, folders) };
@@ -114,10 +154,16 @@ export function jsonRulesEngineImpl(catalog: BenchCatalog): RulesImpl {
   const traitEngine = new Engine([], { allowUndefinedFacts: true });
   for (const op of OPS) {
     traitEngine.addOperator<string[] | undefined, string>(`aam${op}`, (values, text) =>
-      values === undefined ? false : evaluatePredicate({ type: 'pred', key: '', op, value: { text, quoted: true }, pos: 0, valuePos: 0 }, values),
+      values === undefined
+        ? false
+        : evaluatePredicate(
+            { type: 'pred', key: '', op, value: { text, quoted: true }, pos: 0, valuePos: 0 },
+            values,
+          ),
     );
   }
-  for (const [sid, ast] of traitAsts(catalog)) traitEngine.addRule({ conditions: top(traitCondition(ast)), event: { type: String(sid) } });
+  for (const [sid, ast] of traitAsts(catalog))
+    traitEngine.addRule({ conditions: top(traitCondition(ast)), event: { type: String(sid) } });
 
   let view: TraitView = () => undefined;
   let now = 0;
@@ -142,7 +188,11 @@ export function jsonRulesEngineImpl(catalog: BenchCatalog): RulesImpl {
   });
   const segs = segmentAsts(catalog);
   for (const s of segs) {
-    if (s.active) segEngine.addRule({ conditions: top(segmentCondition(s.ast, catalog.folders)), event: { type: String(s.sid) } });
+    if (s.active)
+      segEngine.addRule({
+        conditions: top(segmentCondition(s.ast, catalog.folders)),
+        event: { type: String(s.sid) },
+      });
   }
   return {
     name: 'json-rules-engine 7',

@@ -37,6 +37,9 @@ export interface SegmentInput {
 /** Live realisation of a trait for the current visitor, or undefined. */
 export type TraitView = (sid: number) => TraitRealization | undefined;
 
+/** Signals of one event (re-exported for callers of {@link TraitMatcher.match}). */
+export type { SignalMap };
+
 /**
  * A {@link TraitView} that can also list the trait sids the visitor holds. Optional: when the view
  * passed to {@link SegmentEvaluator.qualify} has `sids`, expiry and day-change checks walk the

@@ -1,0 +1,45 @@
+/**
+ * Value semantics shared by the compiled trait closures and the index (docs/rules.md "Semantics").
+ * AAM §5.4: numeric comparison when both sides are numbers, otherwise case-insensitive string
+ * comparison ("profile/key-value data is generally not case-sensitive").
+ */
+
+/** A decimal number as AAM writes them (`2093`, `1.00`, `-5`, `.5`); no exponent, no spaces. */
+export const NUMBER_RE = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
+
+/** `Number(text)` when `text` is a decimal number, else `NaN`. */
+export function numericValue(text: string): number {
+  return NUMBER_RE.test(text) ? Number(text) : Number.NaN;
+}
+
+/** One key's values on an event, prepared once per event and shared by every predicate on that key. */
+export interface PreparedValues {
+  readonly raw: readonly string[];
+  readonly lower: readonly string[];
+  /** Numeric value per position, `NaN` where the value is not a number. */
+  readonly num: readonly number[];
+}
+
+/** Prepares a key's values; `undefined` for an absent key or an empty value list (treated as absent). */
+export function prepareValues(raw: readonly string[] | undefined): PreparedValues | undefined {
+  if (raw === undefined || raw.length === 0) return undefined;
+  const lower = new Array<string>(raw.length);
+  const num = new Array<number>(raw.length);
+  for (let i = 0; i < raw.length; i++) {
+    const v = raw[i] as string;
+    lower[i] = v.toLowerCase();
+    num[i] = numericValue(v);
+  }
+  return { raw, lower, num };
+}
+
+/**
+ * Whole-word matcher for `matcheswords` (AAM leaves the meaning open, §5.4 [AMBIGUOUS]): the
+ * literal must occur with no letter, digit or `_` immediately before or after it. Built from the
+ * escaped literal, so the pattern has no user-controlled repetition and runs in linear time.
+ */
+export function wordMatcher(literalLower: string): RegExp | undefined {
+  if (literalLower.length === 0) return undefined;
+  const escaped = literalLower.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(?<![\\p{L}\\p{N}_])${escaped}(?![\\p{L}\\p{N}_])`, 'u');
+}
