@@ -15,7 +15,18 @@ import { errorHandler } from './http/error-handler.js';
 import { adminPlugin } from './admin/admin-plugin.js';
 import { ensureAdminToken } from './admin/auth.js';
 import { testTraitRule, validateSegmentRule, validateTraitRule } from './rules/index.js';
-import { seedDemoWorkspace } from './demo/demo-workspace.js';
+import { seedDemoWorkspace, setDemoPartnerEndpoint } from './demo/demo-workspace.js';
+import { startPartnerSim, type PartnerSim } from './partners/sim/partner-sim.js';
+import { checkPartner } from './partners/runner/compile-partners.js';
+import { PartnerMetrics } from './partners/runner/partner-metrics.js';
+import { DEFAULT_BREAKER, PartnerBreakers } from './partners/runner/breaker.js';
+import { createUndiciTransport } from './partners/runner/undici-transport.js';
+import { compose } from './partners/runner/call.js';
+import { withHardDeadline, withMetrics, withSigning } from './partners/runner/wrappers.js';
+import { RateLimiter } from './partners/runner/rate-limiter.js';
+import { answerState } from './partners/runner/answer-state.js';
+import type { EventServices, PartnerServices } from './pipeline/event-context.js';
+import { registerIbsRoute } from './http/ibs-route.js';
 import type { Stores } from './storage/stores.js';
 import type { EventLog } from './storage/ports.js';
 import { createMemoryStores } from './storage/memory/memory-stores.js';
@@ -48,6 +59,12 @@ export async function createApp(config: Readonly<AudexConfig>, opts: AppOptions 
   const now = opts.now ?? Date.now;
   const stores = opts.stores ?? (await buildStores(config));
   const demoSeeded = config.demo ? await seedDemoWorkspace(stores.catalog, now()) : false;
+  // The demo's data provider runs embedded (the reference partner-sim, 15 ms answers) on a loopback port.
+  let demoProvider: PartnerSim | undefined;
+  if (config.demo) {
+    demoProvider = await startPartnerSim({ port: 0, latencyMs: 15 });
+    await setDemoPartnerEndpoint(stores.catalog, demoProvider.url, now());
+  }
   const mintedAdminToken = await ensureAdminToken(stores.tokens, config.adminToken, now());
   const metrics = new Metrics({ defaultMetrics: opts.defaultMetrics ?? true });
 
@@ -77,12 +94,44 @@ export async function createApp(config: Readonly<AudexConfig>, opts: AppOptions 
     server.addContentTypeParser(type, { parseAs: 'string' }, (_req, body, done) => done(null, body));
   }
   server.setErrorHandler(errorHandler);
-  const services = {
+  const partnerMetrics = new PartnerMetrics(metrics.registry);
+  const breakers = new PartnerBreakers(
+    (key) => current().partners.find((p) => p.key === key)?.breaker ?? DEFAULT_BREAKER,
+    partnerMetrics,
+  );
+  const transport = createUndiciTransport();
+  const partners: PartnerServices = {
+    call: compose(
+      transport.call,
+      withMetrics(partnerMetrics),
+      breakers.wrapper(),
+      withSigning(now),
+      withHardDeadline(),
+    ),
+    breakers,
+    rateLimiter: new RateLimiter(),
+    metrics: partnerMetrics,
+    reserveMs: 5,
+    gdprDefault: 'not-applies',
+    random: () => Math.random() * 100,
+    storeLate: (visitorId, partner, settlement) => {
+      const at = now();
+      const state = answerState(partner, settlement, at);
+      if (state === undefined) return;
+      stores.profiles
+        .merge(visitorId, { partners: { [partner.dataSourceId]: state } }, at)
+        .catch((err: unknown) =>
+          server.log.warn({ err, partner: partner.key }, 'late partner answer not stored'),
+        );
+    },
+  };
+  const services: EventServices = {
     config: config.dcs,
     profiles: stores.profiles,
     identity: stores.identity,
     catalog: current,
     now,
+    partners,
   };
   registerEventRoute(server, {
     services,
@@ -92,12 +141,18 @@ export async function createApp(config: Readonly<AudexConfig>, opts: AppOptions 
     onCrash: (stage, err) => server.log.error({ err, stage }, 'pipeline stage crashed'),
   });
   registerOptOutRoutes(server, { ...services, config: config.dcs });
+  registerIbsRoute(server, { ...services, config: config.dcs });
   registerHealthRoutes(server, { metrics, profiles: stores.profiles, catalog: current });
   await server.register(adminPlugin, {
     prefix: '/api/v1',
     catalog: stores.catalog,
     tokens: stores.tokens,
-    validators: { trait: validateTraitRule, segment: validateSegmentRule, testTrait: testTraitRule },
+    validators: {
+      trait: validateTraitRule,
+      segment: validateSegmentRule,
+      testTrait: testTraitRule,
+      partner: checkPartner,
+    },
     now,
   });
 
@@ -111,6 +166,9 @@ export async function createApp(config: Readonly<AudexConfig>, opts: AppOptions 
     async close() {
       await server.close();
       catalog.close();
+      breakers.shutdown();
+      await transport.close();
+      await demoProvider?.close();
       await eventLog?.close();
       await stores.close();
     },

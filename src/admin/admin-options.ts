@@ -3,6 +3,8 @@
  * API depends only on the rules module's contract (`src/rules/index.ts` types); `src/app.ts`
  * passes the real ones and tests pass small fakes.
  */
+import type { DataSource } from '../catalog/model.js';
+import type { Partner } from '../catalog/partner-model.js';
 import type { RuleError, TraitInfo } from '../rules/index.js';
 import type { SignalMap } from '../signals/signal-map.js';
 import type { CatalogStore, TokenStore } from '../storage/ports.js';
@@ -15,6 +17,8 @@ export interface AdminValidators {
   segment(text: string, lookup: (sid: number) => TraitInfo | undefined): RuleError | undefined;
   /** Evaluates a trait rule against one call's signals; a `RuleError` when the rule is invalid. */
   testTrait(text: string, signals: SignalMap): boolean | RuleError;
+  /** Problems with a partner instance (adapter, params, endpoint, call rule); empty when valid. */
+  partner?(partner: Partner, dataSources: ReadonlyMap<number, DataSource>): string[];
 }
 
 /** Options of `adminPlugin`; register it with `{ prefix: '/api/v1', ...options }`. */

@@ -11,6 +11,7 @@ import type { AdminOptions } from './admin-options.js';
 import { adminErrorHandler, adminNotFound, adminValidatorCompiler } from './admin-errors.js';
 import { authHook } from './auth.js';
 import { registerDataSourceRoutes } from './datasources-routes.js';
+import { registerPartnerRoutes } from './partners-routes.js';
 import { registerFolderRoutes } from './folders-routes.js';
 import { registerSegmentRoutes } from './segments-routes.js';
 import { registerTokenRoutes } from './tokens-routes.js';
@@ -65,5 +66,6 @@ export const adminPlugin: FastifyPluginAsync<AdminOptions> = async (app, opts) =
   registerFolderRoutes(app, opts.catalog, now);
   registerTraitRoutes(app, opts.catalog, opts.validators, now);
   registerSegmentRoutes(app, opts.catalog, opts.validators, now);
+  registerPartnerRoutes(app, opts.catalog, opts.validators, now);
   registerTokenRoutes(app, opts.tokens, now);
 };

@@ -28,7 +28,7 @@ const readOnlyTime = {
 export const ruleText = { type: 'string', minLength: 1, maxLength: 65_536 } as const;
 
 /** Entity schema for responses: every stored field, in model order. */
-function entity(
+export function entity(
   title: string,
   properties: Record<string, JsonSchema>,
   required: readonly string[],
@@ -43,7 +43,7 @@ function entity(
 }
 
 /** Body schema: writable fields plus the ignored read-only ones; unknown fields rejected. */
-function body(
+export function body(
   title: string,
   idField: string,
   properties: Record<string, JsonSchema>,

@@ -4,6 +4,8 @@
  * scripts port easily. Times are unix milliseconds.
  */
 
+import type { Partner } from './partner-model.js';
+
 export type IdType = 'COOKIE' | 'CROSS_DEVICE' | 'DEVICE_ADVERTISING_ID';
 export type Status = 'ACTIVE' | 'INACTIVE';
 
@@ -74,6 +76,7 @@ export interface CatalogEntities {
   traitFolders: TraitFolder;
   traits: Trait;
   segments: Segment;
+  partners: Partner;
 }
 
 export type CatalogKind = keyof CatalogEntities;
@@ -83,6 +86,7 @@ export const ID_FIELD = {
   traitFolders: 'folderId',
   traits: 'sid',
   segments: 'sid',
+  partners: 'partnerId',
 } as const satisfies { [K in CatalogKind]: keyof CatalogEntities[K] };
 
 /** The whole catalog as loaded for compilation into a snapshot. */

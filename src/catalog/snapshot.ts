@@ -6,12 +6,12 @@
 import { SegmentEvaluator, TraitMatcher } from '../rules/index.js';
 import type { RuleError } from '../rules/index.js';
 import type { CatalogData, DataSource, Segment, Trait } from './model.js';
+import { compilePartners } from '../partners/runner/compile-partners.js';
+import type { CompiledPartner } from '../partners/runner/compiled-partner.js';
 
-export interface CompileProblem {
-  kind: 'traits' | 'segments';
-  sid: number;
-  error: RuleError;
-}
+export type CompileProblem =
+  | { kind: 'traits' | 'segments'; sid: number; error: RuleError }
+  | { kind: 'partners'; partnerId: number; message: string };
 
 export interface CatalogSnapshot {
   readonly version: number;
@@ -30,6 +30,8 @@ export interface CatalogSnapshot {
    */
   readonly onboardMatcher: TraitMatcher;
   readonly segmentEvaluator: SegmentEvaluator;
+  /** Active real-time partners, compiled (adapter, params, call rule, defaults). */
+  readonly partners: readonly CompiledPartner[];
   /** `h_` keys some rule reads: only these request headers become signals (cheaper, and less data kept). */
   readonly headerKeys: ReadonlySet<string>;
   /** Rules that failed to compile (kept out of the snapshot, reported by `/readyz` and logs). */
@@ -60,6 +62,8 @@ export function compileSnapshot(data: CatalogData, version: number, now: number)
     folderTraits,
   );
 
+  const compiledPartners = compilePartners(data.partners, dataSources);
+
   const headerKeys = new Set<string>();
   for (const r of firstParty) for (const m of r.rule.matchAll(/\bh_[A-Za-z0-9_.-]+/g)) headerKeys.add(m[0]);
 
@@ -74,8 +78,10 @@ export function compileSnapshot(data: CatalogData, version: number, now: number)
     matcher,
     onboardMatcher,
     segmentEvaluator: evaluator,
+    partners: compiledPartners.partners,
     headerKeys,
     problems: [
+      ...compiledPartners.problems.map((p) => ({ kind: 'partners' as const, ...p })),
       ...traitErrors.map((e) => ({ kind: 'traits' as const, ...e })),
       ...segmentErrors.map((e) => ({ kind: 'segments' as const, ...e })),
     ],

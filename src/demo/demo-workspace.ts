@@ -9,8 +9,18 @@ export const DEMO = {
   providerDataSource: 2,
   folder: 1,
   folderTrait: 1000,
+  providerFolder: 2,
+  providerFolderTrait: 3000,
   traits: { sportsReader: 1001, portuguese: 1002, newsletter: 1003, highValueCart: 1004 },
-  segments: { sportsFans: 2001, engagedSports: 2002, lusophoneSports: 2003 },
+  providerTraits: { aCodes: 3001, bCodes: 3002 },
+  segments: {
+    sportsFans: 2001,
+    engagedSports: 2002,
+    lusophoneSports: 2003,
+    providerAudience: 2004,
+    sportsInMarket: 2005,
+  },
+  partner: 1,
 } as const;
 
 /** Seeds the demo workspace when the catalog has no data source yet. Returns whether it seeded. */
@@ -100,5 +110,95 @@ export async function seedDemoWorkspace(catalog: CatalogStore, now: number): Pro
     '[demo] Portuguese-speaking sports fans',
     `${DEMO.traits.sportsReader}T AND ${DEMO.traits.portuguese}T`,
   );
+  await seedDemoProvider(catalog, now);
   return true;
+}
+
+/**
+ * The simulated provider's part of the demo: onboarded traits over its codes (AAM's `ic == …`
+ * convention; the reference provider answers 1–3 codes from A1–A9, B1–B9 per visitor), segments
+ * that use them, and the partner instance. Its endpoint is set at each start
+ * ({@link setDemoPartnerEndpoint}) because the embedded provider listens on a fresh port.
+ */
+async function seedDemoProvider(catalog: CatalogStore, now: number): Promise<void> {
+  await catalog.create(
+    'traitFolders',
+    { folderId: DEMO.providerFolder, parentFolderId: 0, name: '[demo] Provider segments' },
+    now,
+  );
+  await catalog.create(
+    'traits',
+    {
+      sid: DEMO.providerFolderTrait,
+      name: '[demo] Provider segments Folder Trait',
+      traitType: 'FOLDER_TRAIT',
+      dataSourceId: 0,
+      folderId: DEMO.providerFolder,
+      ttl: 0,
+      status: 'ACTIVE',
+    },
+    now,
+  );
+  const onboarded = (sid: number, name: string, traitRule: string) =>
+    catalog.create(
+      'traits',
+      {
+        sid,
+        name,
+        traitType: 'ON_BOARDED_TRAIT',
+        dataSourceId: DEMO.providerDataSource,
+        folderId: DEMO.providerFolder,
+        traitRule,
+        ttl: 30,
+        status: 'ACTIVE',
+      },
+      now,
+    );
+  await onboarded(DEMO.providerTraits.aCodes, '[demo] Provider: in-market (A codes)', 'ic startswith "A"');
+  await onboarded(DEMO.providerTraits.bCodes, '[demo] Provider: affinity (B codes)', 'ic startswith "B"');
+  const segment = (sid: number, name: string, segmentRule: string) =>
+    catalog.create(
+      'segments',
+      { sid, name, segmentRule, dataSourceId: DEMO.siteDataSource, folderId: 0, status: 'ACTIVE' },
+      now,
+    );
+  await segment(
+    DEMO.segments.providerAudience,
+    '[demo] Provider audience (real time)',
+    `${DEMO.providerTraits.aCodes}T OR ${DEMO.providerTraits.bCodes}T`,
+  );
+  await segment(
+    DEMO.segments.sportsInMarket,
+    '[demo] Sports fans in market (site + provider)',
+    `${DEMO.traits.sportsReader}T AND ${DEMO.providerTraits.aCodes}T`,
+  );
+  await catalog.create(
+    'partners',
+    {
+      partnerId: DEMO.partner,
+      name: '[demo] Reference provider (embedded partner-sim)',
+      dataSourceId: DEMO.providerDataSource,
+      adapter: 'audex',
+      endpoint: 'http://127.0.0.1:9/v1/segments',
+      mode: 'sync',
+      tmaxMs: 80,
+      send: { visitorId: true, signalKeys: ['c_section', 'c_lang'] },
+      status: 'ACTIVE',
+    },
+    now,
+  );
+}
+
+/** Points the demo partner at the embedded provider started for this process. */
+export async function setDemoPartnerEndpoint(
+  catalog: CatalogStore,
+  baseUrl: string,
+  now: number,
+): Promise<void> {
+  const partner = await catalog.get('partners', DEMO.partner);
+  if (partner === undefined || !partner.name.startsWith('[demo]')) return;
+  const endpoint = `${baseUrl}/v1/segments`;
+  if (partner.endpoint === endpoint) return;
+  const { createTime: _c, updateTime: _u, ...rest } = partner;
+  await catalog.update('partners', DEMO.partner, { ...rest, endpoint }, now);
 }

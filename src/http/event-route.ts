@@ -8,6 +8,7 @@ import { AudexError } from '../errors/registry.js';
 import { EventContext, type EventServices } from '../pipeline/event-context.js';
 import { runPipeline, type RunnerHooks } from '../pipeline/runner.js';
 import { STAGES } from '../pipeline/stage-list.js';
+import { startAsyncCalls } from '../pipeline/stages/call-partners-stage.js';
 import type { EventLog, TokenStore } from '../storage/ports.js';
 import type { Metrics } from '../observability/metrics.js';
 import { serializeCookie } from './cookies.js';
@@ -86,6 +87,7 @@ export function registerEventRoute(app: FastifyInstance, opts: EventRouteOptions
       reply.header('Set-Cookie', serializeCookie(config.cookieName, ctx.visitorId, cookieOpts));
     }
     if (eventLog !== undefined && ctx.written) eventLog.append(eventRecord(ctx));
+    startAsyncCalls(ctx);
     if (!ctx.params.rtbd) return reply.type('image/gif').send(PIXEL_GIF);
     const json = JSON.stringify(out);
     const cb = ctx.params.callback;

@@ -9,6 +9,14 @@ import type { Profile, ProfileDelta, Realize } from '../profiles/profile.js';
 import type { DcsReply } from '../protocol/dcs-reply.js';
 import { emptyEventParams, type EventParams } from '../signals/event-params.js';
 import type { IdentityStore, ProfileStore } from '../storage/ports.js';
+import type { Consent, GdprDefault } from '../privacy/consent.js';
+import type { Call } from '../partners/runner/call.js';
+import type { CallPlan, Settlement } from '../partners/runner/collector.js';
+import type { PartnerBreakers } from '../partners/runner/breaker.js';
+import type { PartnerMetrics } from '../partners/runner/partner-metrics.js';
+import type { RateLimiter } from '../partners/runner/rate-limiter.js';
+import type { CompiledPartner } from '../partners/runner/compiled-partner.js';
+import type { DestItem } from '../protocol/dcs-reply.js';
 
 /** The transport-independent request: what the HTTP layer hands to the pipeline. */
 export interface EventRequest {
@@ -23,6 +31,27 @@ export interface EventRequest {
   admin: boolean;
 }
 
+/** The partner runner's long-lived parts (per node: breakers, rate limits, pools). */
+export interface PartnerServices {
+  call: Call;
+  breakers: PartnerBreakers;
+  rateLimiter: RateLimiter;
+  metrics: PartnerMetrics;
+  /** Milliseconds of the event budget kept for qualifying, writing and replying. Default 5. */
+  reserveMs: number;
+  gdprDefault: GdprDefault;
+  /** Uniform in [0, 100), for sampling. */
+  random: () => number;
+  /** Stores an answer that settled after its event was answered (late or asynchronous). */
+  storeLate: (visitorId: string, partner: CompiledPartner, settlement: Settlement) => void;
+}
+
+/** A planned call with the partner it belongs to. */
+export interface PartnerCall {
+  partner: CompiledPartner;
+  plan: CallPlan;
+}
+
 /** Long-lived collaborators shared by every event. */
 export interface EventServices {
   config: DcsConfig;
@@ -31,6 +60,7 @@ export interface EventServices {
   /** Current catalog snapshot; read once per event. */
   catalog: () => CatalogSnapshot;
   now: () => number;
+  partners: PartnerServices;
 }
 
 /** How the visitor was identified. */
@@ -62,6 +92,19 @@ export class EventContext {
   written = false;
   reply: DcsReply | undefined;
   readonly stageMs: Record<string, number> = {};
+  /** performance.now() when the event started: the budget is measured from here. */
+  readonly startedAt = performance.now();
+  /** Consent, parsed once (plan-partners) and passed to every gate. */
+  consent: Consent | undefined;
+  /** Synchronous partner calls of this event, and the promise of their settlements. */
+  readonly syncCalls: PartnerCall[] = [];
+  inFlight: Promise<Settlement[]> | undefined;
+  /** Asynchronous partner calls, started after the reply. */
+  readonly asyncCalls: PartnerCall[] = [];
+  /** Per partner key: outcome for metrics and the debug block. */
+  readonly partnerOutcomes: Record<string, { outcome: string; ms?: number; detail?: string }> = {};
+  /** ID-sync pixels and browser-side partner pixels for the iframe. */
+  readonly pixels: DestItem[] = [];
 
   constructor(
     readonly req: EventRequest,

@@ -8,6 +8,9 @@ import { parseSignalsStage } from './stages/parse-signals-stage.js';
 import { resolveIdentityStage } from './stages/resolve-identity-stage.js';
 import { loadProfileStage } from './stages/load-profile-stage.js';
 import { realizeTraitsStage } from './stages/realize-traits-stage.js';
+import { planPartnersStage } from './stages/plan-partners-stage.js';
+import { callPartnersStage } from './stages/call-partners-stage.js';
+import { onboardStage } from './stages/onboard-stage.js';
 import { qualifySegmentsStage } from './stages/qualify-segments-stage.js';
 import { writeProfileStage } from './stages/write-profile-stage.js';
 import { respondStage } from './stages/respond-stage.js';
@@ -17,6 +20,9 @@ export const STAGES: readonly Stage[] = [
   resolveIdentityStage,
   loadProfileStage,
   realizeTraitsStage,
+  planPartnersStage,
+  callPartnersStage,
+  onboardStage,
   qualifySegmentsStage,
   writeProfileStage,
   respondStage,
@@ -27,6 +33,9 @@ export type StageName =
   | 'resolve-identity'
   | 'load-profile'
   | 'realize-traits'
+  | 'plan-partners'
+  | 'call-partners'
+  | 'onboard'
   | 'qualify-segments'
   | 'write-profile'
   | 'respond';

@@ -45,6 +45,11 @@ export interface DcsReply {
   traits?: number[];
   /** With `d_cts`: segment ids the visitor belongs to now. */
   segments?: number[];
+  /**
+   * Audex extension: pixels for the DCS iframe to fire — provider ID syncs (when the provider's id
+   * is not yet known) and browser-side provider calls. Fired sequentially by the iframe.
+   */
+  ibs?: DestItem[];
   errors?: ReplyError[];
   debug?: DebugBlock;
 }

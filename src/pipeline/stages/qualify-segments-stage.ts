@@ -4,6 +4,7 @@
  * or expired trait are re-evaluated (the evaluator decides). On failure: none — pure computation.
  */
 import { applyDelta, emptyProfile } from '../../profiles/profile.js';
+import { profileTraitView } from '../../rules/index.js';
 import type { Stage } from '../stage.js';
 
 export const qualifySegmentsStage: Stage = {
@@ -16,7 +17,7 @@ export const qualifySegmentsStage: Stage = {
     const current = new Set<number>();
     for (const key of Object.keys(profile.segments)) current.add(Number(key));
     const result = ctx.snapshot.segmentEvaluator.qualify(
-      (sid) => profile.traits[sid],
+      profileTraitView(profile.traits),
       current,
       ctx.realized,
       lastEvaluatedAt,

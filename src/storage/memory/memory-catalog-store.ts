@@ -48,6 +48,7 @@ export class MemoryCatalogStore implements CatalogStore {
       traitFolders: all('traitFolders') as unknown as CatalogData['traitFolders'],
       traits: all('traits') as unknown as CatalogData['traits'],
       segments: all('segments') as unknown as CatalogData['segments'],
+      partners: all('partners') as unknown as CatalogData['partners'],
     });
   }
 

@@ -76,7 +76,7 @@ export class SqliteCatalogStore implements CatalogStore {
   }
 
   async loadAll(): Promise<CatalogData> {
-    const data: CatalogData = { dataSources: [], traitFolders: [], traits: [], segments: [] };
+    const data: CatalogData = { dataSources: [], traitFolders: [], traits: [], segments: [], partners: [] };
     for (const row of this.#sql.all.all() as Row[]) {
       (data[row.kind] as unknown[] | undefined)?.push(JSON.parse(row.json));
     }

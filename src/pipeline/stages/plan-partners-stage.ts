@@ -1,0 +1,154 @@
+/**
+ * plan-partners: which providers to ask about this visitor, and how (PRODUCT.md step 3). Parses
+ * consent once, asks the planner for one decision per partner, and builds each call's input
+ * through the privacy gate (only the fields that partner may receive). Also lists the ID-sync
+ * pixels the iframe should fire for partners that need the provider's id and have none.
+ * On failure: none expected; a partner whose request cannot be built fails alone in call-partners.
+ */
+import { mayCallPartner, partnerFields } from '../../privacy/activity-gate.js';
+import { parseConsent } from '../../privacy/consent.js';
+import { planPartners } from '../../partners/runner/planner.js';
+import type { CompiledPartner } from '../../partners/runner/compiled-partner.js';
+import type { EventContext } from '../event-context.js';
+import type { Stage } from '../stage.js';
+
+/** A provider's ID-sync pixel is fired at most once a week per visitor (VisitorAPI's id_sync_ttl). */
+export const ID_SYNC_INTERVAL_MS = 7 * 86_400_000;
+
+export const planPartnersStage: Stage = {
+  name: 'plan-partners',
+  run(ctx) {
+    const partners = ctx.snapshot.partners;
+    const svc = ctx.services.partners;
+    ctx.consent = parseConsent(ctx.params.consent, { gdprDefault: svc.gdprDefault });
+    if (partners.length === 0 || ctx.visitorId === undefined) return 'next';
+    const consent = ctx.consent;
+    const states = ctx.profile?.partners ?? {};
+    const decisions = planPartners(partners, {
+      signals: ctx.params.signals,
+      traitIds: () => liveTraitIds(ctx),
+      partnerStates: states,
+      optedOut: ctx.optedOut,
+      now: ctx.now,
+      gate: (p) => mayCallPartner(consent, p, false),
+      breakerOpen: (key) => svc.breakers.isOpen(key),
+      takeRate: (key, perSec) => svc.rateLimiter.take(key, perSec, ctx.now),
+      random: svc.random,
+    });
+    const budgetLeft =
+      ctx.services.config.eventBudgetMs - (performance.now() - ctx.startedAt) - svc.reserveMs;
+    for (const d of decisions) {
+      const p = d.partner;
+      switch (d.action) {
+        case 'skip':
+          ctx.partnerOutcomes[p.key] = { outcome: `skipped:${d.reason}` };
+          if (d.reason === 'no-id-sync') addIdSync(ctx, p);
+          break;
+        case 'cached':
+          ctx.partnerOutcomes[p.key] = { outcome: 'cached' };
+          break;
+        case 'browser':
+          addBrowserPixel(ctx, p);
+          break;
+        case 'call': {
+          const call = {
+            partner: p,
+            plan: callPlan(
+              ctx,
+              p,
+              p.mode === 'sync' ? Math.max(0, Math.min(p.tmaxMs, budgetLeft)) : p.tmaxMs,
+            ),
+          };
+          (p.mode === 'sync' ? ctx.syncCalls : ctx.asyncCalls).push(call);
+          break;
+        }
+      }
+    }
+    return 'next';
+  },
+};
+
+function callPlan(ctx: EventContext, p: CompiledPartner, tmaxMs: number) {
+  const headers = ctx.req.headers;
+  const header = (name: string) => {
+    const v = headers[name];
+    return typeof v === 'string' ? v : undefined;
+  };
+  const signals = ctx.params.signals;
+  const pageUrl = signals.get('h_referer')?.[0] ?? header('referer');
+  const referrer = signals.get('h_referrer')?.[0];
+  const ua = header('user-agent');
+  const lang = header('accept-language');
+  const fields = partnerFields(
+    ctx.consent!,
+    {
+      ...(p.tcfVendorId !== undefined ? { tcfVendorId: p.tcfVendorId } : {}),
+      sendVisitorId: p.send.visitorId,
+      sendPageUrl: p.send.pageUrl,
+      sendIp: p.send.ip,
+      sendUserAgent: p.send.userAgent,
+      signalKeys: p.send.signalKeys,
+    },
+    {
+      ...(ctx.visitorId !== undefined ? { visitorId: ctx.visitorId } : {}),
+      ...partnerUid(ctx, p),
+      signals,
+      ...(pageUrl !== undefined ? { pageUrl } : {}),
+      ...(referrer !== undefined ? { referrer } : {}),
+      ...(ua !== undefined ? { ua } : {}),
+      ip: ctx.req.ip,
+      ...(lang !== undefined ? { acceptLanguage: lang } : {}),
+    },
+  );
+  return {
+    key: p.key,
+    adapter: p.adapter,
+    params: p.params,
+    endpoint: p.endpoint,
+    input: { requestId: `${ctx.tid}.${p.partnerId}`, tmaxMs, now: ctx.now, ...fields },
+    tmaxMs,
+    lateWindowMs: p.lateWindowMs,
+    ...(p.secrets !== undefined ? { secrets: p.secrets } : {}),
+  };
+}
+
+function partnerUid(ctx: EventContext, p: CompiledPartner): { partnerUid?: string } {
+  const uid = ctx.profile?.partners[String(p.dataSourceId)]?.uid;
+  return uid === undefined ? {} : { partnerUid: uid };
+}
+
+function liveTraitIds(ctx: EventContext): string[] {
+  const ids = new Set<string>();
+  for (const sid of ctx.realized) ids.add(String(sid));
+  const traits = ctx.profile?.traits ?? {};
+  for (const [sid, r] of Object.entries(traits)) if (r.expires === 0 || r.expires > ctx.now) ids.add(sid);
+  return [...ids];
+}
+
+/** The provider's sync URL with `${DCS_IBS}` = our encoded `/ibs` URL, at most once per interval. */
+function addIdSync(ctx: EventContext, p: CompiledPartner): void {
+  if (p.idSyncUrl === undefined || ctx.params.jsonv === 0) return;
+  const state = ctx.profile?.partners[String(p.dataSourceId)];
+  if (state?.syncTriedAt !== undefined && ctx.now - state.syncTriedAt < ID_SYNC_INTERVAL_MS) return;
+  const host = ctx.req.headers['host'];
+  const proto = ctx.req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http';
+  const ibs = `${proto}://${typeof host === 'string' ? host : 'localhost'}/ibs:dpid=${p.dataSourceId}&dpuuid=$UID`;
+  ctx.pixels.push({
+    c: p.idSyncUrl.replaceAll('${DCS_IBS}', encodeURIComponent(ibs)),
+    id: p.partnerId,
+    y: 'img',
+  });
+  ctx.delta.partners = { ...ctx.delta.partners, [p.dataSourceId]: { syncTriedAt: ctx.now } };
+}
+
+/** Browser-side transfer: the iframe fires the provider's pixel, built by its adapter (a GET). */
+function addBrowserPixel(ctx: EventContext, p: CompiledPartner): void {
+  try {
+    const req = p.adapter.buildRequest(callPlan(ctx, p, p.tmaxMs).input, p.params, p.endpoint);
+    if (req.method !== 'GET') throw new Error('browser-side partners need a GET adapter');
+    ctx.pixels.push({ c: req.url, id: p.partnerId, y: 'img' });
+    ctx.partnerOutcomes[p.key] = { outcome: 'browser' };
+  } catch (err) {
+    ctx.partnerOutcomes[p.key] = { outcome: 'failed', detail: (err as Error).message };
+  }
+}
