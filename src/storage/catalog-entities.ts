@@ -7,7 +7,13 @@ import { AudexError } from '../errors/registry.js';
 import type { ListQuery, NewEntity } from './ports.js';
 
 /** The kinds in a fixed order (loadAll, migrations, tests). */
-export const CATALOG_KINDS: readonly CatalogKind[] = ['dataSources', 'traitFolders', 'traits', 'segments', 'partners'];
+export const CATALOG_KINDS: readonly CatalogKind[] = [
+  'dataSources',
+  'traitFolders',
+  'traits',
+  'segments',
+  'partners',
+];
 
 /** A stored entity viewed as plain JSON data. */
 export type EntityRecord = Record<string, unknown>;
