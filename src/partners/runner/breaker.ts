@@ -33,7 +33,10 @@ class FailedCall extends Error {
 }
 
 export class PartnerBreakers {
-  readonly #breakers = new Map<string, CircuitBreaker<[CallRequest, AbortSignal], CallResult>>();
+  readonly #breakers = new Map<
+    string,
+    { settings: BreakerSettings; breaker: CircuitBreaker<[CallRequest, AbortSignal], CallResult> }
+  >();
 
   constructor(
     private readonly settingsFor: (partner: string) => BreakerSettings,
@@ -42,7 +45,7 @@ export class PartnerBreakers {
 
   /** True while the partner's breaker is open and not yet half-open (planner: skip). */
   isOpen(partner: string): boolean {
-    const b = this.#breakers.get(partner);
+    const b = this.#breakers.get(partner)?.breaker;
     return b !== undefined && b.opened && !b.halfOpen;
   }
 
@@ -59,37 +62,47 @@ export class PartnerBreakers {
       };
   }
 
+  /** The partner's breaker; rebuilt (state reset) when its settings changed in the catalog. */
   #breakerFor(partner: string, next: Call) {
-    let breaker = this.#breakers.get(partner);
-    if (breaker === undefined) {
-      const s = this.settingsFor(partner);
-      breaker = new CircuitBreaker(
-        async (req: CallRequest, signal: AbortSignal) => {
-          const result = await next(req, signal);
-          const failed = !result.ok || result.response.status >= 500 || result.ms > req.tmaxMs;
-          if (failed) throw new FailedCall(result);
-          return result;
-        },
-        {
-          timeout: false,
-          errorThresholdPercentage: s.errorThresholdPercentage,
-          volumeThreshold: s.volumeThreshold,
-          rollingCountTimeout: s.windowMs,
-          rollingCountBuckets: 10,
-          resetTimeout: s.resetMs,
-          rollingPercentilesEnabled: false,
-        },
-      );
-      const gauge = this.metrics?.breakerOpen.labels(partner);
-      breaker.on('open', () => gauge?.set(1));
-      breaker.on('close', () => gauge?.set(0));
-      this.#breakers.set(partner, breaker);
-    }
+    const s = this.settingsFor(partner);
+    const entry = this.#breakers.get(partner);
+    if (entry !== undefined && sameSettings(entry.settings, s)) return entry.breaker;
+    entry?.breaker.shutdown();
+    const breaker = new CircuitBreaker(
+      async (req: CallRequest, signal: AbortSignal) => {
+        const result = await next(req, signal);
+        const failed = !result.ok || result.response.status >= 500 || result.ms > req.tmaxMs;
+        if (failed) throw new FailedCall(result);
+        return result;
+      },
+      {
+        timeout: false,
+        errorThresholdPercentage: s.errorThresholdPercentage,
+        volumeThreshold: s.volumeThreshold,
+        rollingCountTimeout: s.windowMs,
+        rollingCountBuckets: 10,
+        resetTimeout: s.resetMs,
+        rollingPercentilesEnabled: false,
+      },
+    );
+    const gauge = this.metrics?.breakerOpen.labels(partner);
+    breaker.on('open', () => gauge?.set(1));
+    breaker.on('close', () => gauge?.set(0));
+    this.#breakers.set(partner, { settings: s, breaker });
     return breaker;
   }
 
   shutdown(): void {
-    for (const b of this.#breakers.values()) b.shutdown();
+    for (const b of this.#breakers.values()) b.breaker.shutdown();
     this.#breakers.clear();
   }
+}
+
+function sameSettings(a: BreakerSettings, b: BreakerSettings): boolean {
+  return (
+    a.errorThresholdPercentage === b.errorThresholdPercentage &&
+    a.volumeThreshold === b.volumeThreshold &&
+    a.windowMs === b.windowMs &&
+    a.resetMs === b.resetMs
+  );
 }
