@@ -43,6 +43,24 @@ function startChild(script: string, argv: string[], env: NodeJS.ProcessEnv = {})
   });
 }
 
+const BENCH_TOKEN = 'bench-admin-token-0123456789';
+const COOKIE = { name: 'audex_uuid', visitors: 10_000 };
+
+async function pauseDemoPartner(base: string): Promise<void> {
+  const headers = { authorization: `Bearer ${BENCH_TOKEN}`, 'content-type': 'application/json' };
+  const current = (await (await fetch(`${base}/api/v1/partners/1`, { headers })).json()) as Record<
+    string,
+    unknown
+  >;
+  const res = await fetch(`${base}/api/v1/partners/1`, {
+    method: 'PUT',
+    headers,
+    body: JSON.stringify({ ...current, status: 'INACTIVE' }),
+  });
+  if (!res.ok) throw new Error(`could not pause the demo partner: ${res.status} ${await res.text()}`);
+  await new Promise((r) => setTimeout(r, 1500)); // the catalog swap reaches the server within a second
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] ?? 0;
@@ -55,31 +73,35 @@ async function main(): Promise<void> {
   const audex = await startChild(
     mainJs,
     ['start', '--port', '18182', '--data-dir', dataDir, '--log-level', 'warn'],
-    {
-      AUDEX_COOKIE_SECURE: 'false',
-    },
+    { AUDEX_COOKIE_SECURE: 'false', AUDEX_ADMIN_TOKEN: BENCH_TOKEN },
   );
+  // This benchmark measures the DCS itself (foundation issue): the demo's real-time partner is
+  // paused so no provider call is made; `npm run bench:partners` measures the partner path.
+  await pauseDemoPartner('http://127.0.0.1:18182');
   const results: { bare: LoadResult[]; audex: LoadResult[] } = { bare: [], audex: [] };
   try {
     const warm = { seconds: 3, connections };
-    await load({ ...warm, url: 'http://127.0.0.1:18181/' }, useWrk);
+    await load({ ...warm, url: 'http://127.0.0.1:18181/', cookie: COOKIE }, useWrk);
     await load(
       {
         ...warm,
         url: `http://127.0.0.1:18182/event?${EVENT_QUERY}`,
-        cookie: { name: 'audex_uuid', visitors: 10_000 },
+        cookie: COOKIE,
       },
       useWrk,
     );
     for (let r = 0; r < rounds; r++) {
-      results.bare.push(await load({ url: 'http://127.0.0.1:18181/', seconds, connections }, useWrk));
+      // The baseline gets the same request script (random visitor cookie) so the client costs the same.
+      results.bare.push(
+        await load({ url: 'http://127.0.0.1:18181/', seconds, connections, cookie: COOKIE }, useWrk),
+      );
       results.audex.push(
         await load(
           {
             url: `http://127.0.0.1:18182/event?${EVENT_QUERY}`,
             seconds,
             connections,
-            cookie: { name: 'audex_uuid', visitors: 10_000 },
+            cookie: COOKIE,
           },
           useWrk,
         ),

@@ -27,6 +27,7 @@ import { RateLimiter } from './partners/runner/rate-limiter.js';
 import { answerState } from './partners/runner/answer-state.js';
 import type { EventServices, PartnerServices } from './pipeline/event-context.js';
 import { registerIbsRoute } from './http/ibs-route.js';
+import { registerTagRoutes } from './http/tag-routes.js';
 import type { Stores } from './storage/stores.js';
 import type { EventLog } from './storage/ports.js';
 import { createMemoryStores } from './storage/memory/memory-stores.js';
@@ -72,7 +73,9 @@ export async function createApp(config: Readonly<AudexConfig>, opts: AppOptions 
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     disableRequestLogging: true,
     bodyLimit: 1024 * 1024,
-    maxParamLength: 200,
+    routerOptions: { maxParamLength: 200 },
+    // Router-level faults (a malformed escape in the path itself) get the same coded JSON shape.
+    frameworkErrors: (err, request, reply) => errorHandler(err, request, reply),
   });
   const catalog = await CatalogService.start(stores.catalog, {
     now,
@@ -143,6 +146,7 @@ export async function createApp(config: Readonly<AudexConfig>, opts: AppOptions 
   registerOptOutRoutes(server, { ...services, config: config.dcs });
   registerIbsRoute(server, { ...services, config: config.dcs });
   registerHealthRoutes(server, { metrics, profiles: stores.profiles, catalog: current });
+  registerTagRoutes(server, { allowedOrigins: config.dcs.allowedOrigins, demo: config.demo });
   await server.register(adminPlugin, {
     prefix: '/api/v1',
     catalog: stores.catalog,

@@ -89,11 +89,19 @@ export function buildCatalog(seed: number, traitCount = 10_000, segmentCount = 2
   return { traits, ttlDays, folders, segments };
 }
 
-/** `count` events of 20 distinct keys each, over `visitors` visitors, about 30 s apart (≈ a week for 20k). */
+/**
+ * `count` events of 20 distinct keys each, over `visitors` visitors, about 30 s apart (≈ a week for
+ * 22k). Visitors come in sessions of 1–10 page views (mean 5.5), as on a real site: a profile is
+ * evaluated several times per visit, and only a visit's first event can be the visitor's first of
+ * a UTC day. (Earlier versions drew a random visitor per event: ~1.4 events per visitor per day,
+ * so most events took the day-change path — unrealistically often.)
+ */
 export function buildEvents(seed: number, count: number, visitors: number, start: number): BenchEvent[] {
   const rnd = prng(seed);
   const int = (n: number): number => Math.floor(rnd() * n);
   const events: BenchEvent[] = [];
+  /** Open sessions: visitor and page views left; interleaved like concurrent visits. */
+  const open: Array<{ visitor: number; left: number }> = [];
   let at = start;
   for (let e = 0; e < count; e++) {
     at += int(60_000);
@@ -102,7 +110,11 @@ export function buildEvents(seed: number, count: number, visitors: number, start
       const k = int(KEY_COUNT);
       signals.set(key(k), [k < TEXT_KEYS ? word(int(30)) : String(int(100))]);
     }
-    events.push({ visitor: int(visitors), at, signals });
+    if (open.length === 0 || rnd() < 0.15) open.push({ visitor: int(visitors), left: 1 + int(10) });
+    const slot = int(open.length);
+    const session = open[slot] as { visitor: number; left: number };
+    if (--session.left === 0) open.splice(slot, 1);
+    events.push({ visitor: session.visitor, at, signals });
   }
   return events;
 }

@@ -34,9 +34,17 @@ interface OpenFile {
   bytes: number;
 }
 
-/** `2026-11-29` for a unix-ms timestamp. */
+let lastDay = -1;
+let lastDayName = '';
+
+/** `2026-11-29` for a unix-ms timestamp (memoised: every append of a day asks for the same name). */
 function utcDayName(ts: number): string {
-  return new Date(ts).toISOString().slice(0, 10);
+  const day = Math.floor(ts / 86_400_000);
+  if (day !== lastDay) {
+    lastDay = day;
+    lastDayName = new Date(day * 86_400_000).toISOString().slice(0, 10);
+  }
+  return lastDayName;
 }
 
 export function createFileEventLog(opts: FileEventLogOptions): EventLog {

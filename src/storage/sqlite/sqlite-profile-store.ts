@@ -20,7 +20,7 @@ type Op =
 type Pending = Op & { reject: (err: unknown) => void };
 
 /** What one queued op produced inside the transaction; delivered only after the commit. */
-type Outcome = { kind: 'merge'; json: string } | { kind: 'delete'; deleted: boolean };
+type Outcome = { kind: 'merge'; profile: Profile } | { kind: 'delete'; deleted: boolean };
 
 export class SqliteProfileStore implements ProfileStore {
   readonly #sql;
@@ -101,7 +101,8 @@ export class SqliteProfileStore implements ProfileStore {
     }
     batch.forEach((op, i) => {
       const outcome = outcomes[i];
-      if (op.kind === 'merge' && outcome?.kind === 'merge') op.resolve(JSON.parse(outcome.json) as Profile);
+      // The merged object was built for this op alone (parsed from the row), so it can be handed out as is.
+      if (op.kind === 'merge' && outcome?.kind === 'merge') op.resolve(outcome.profile);
       else if (op.kind === 'delete' && outcome?.kind === 'delete') op.resolve(outcome.deleted);
     });
   }
@@ -113,9 +114,8 @@ export class SqliteProfileStore implements ProfileStore {
     const stored = this.#sql.get.get(op.visitorId) as string | undefined;
     const profile = stored === undefined ? emptyProfile(op.now) : (JSON.parse(stored) as Profile);
     applyDelta(profile, op.delta, op.now);
-    const json = JSON.stringify(profile);
-    this.#sql.upsert.run(op.visitorId, json, profile.seen);
-    return { kind: 'merge', json };
+    this.#sql.upsert.run(op.visitorId, JSON.stringify(profile), profile.seen);
+    return { kind: 'merge', profile };
   }
 
   #assertOpen(): void {
