@@ -3,7 +3,7 @@
  * Builds the stores, the catalog service, the HTTP server with its routes and the admin API.
  */
 import { join } from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { AudexConfig } from './config/config-schema.js';
 import { CatalogService } from './catalog/catalog-service.js';
 import type { CatalogSnapshot } from './catalog/snapshot.js';
@@ -71,7 +71,8 @@ export async function createApp(config: Readonly<AudexConfig>, opts: AppOptions 
 
   const server = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
-    disableRequestLogging: true,
+    // Per-request log lines would cost more than the /event pipeline itself; metrics cover requests.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     routerOptions: { maxParamLength: 200 },
     // Router-level faults (a malformed escape in the path itself) get the same coded JSON shape.

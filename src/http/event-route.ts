@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AudexError } from '../errors/registry.js';
 import { EventContext, type EventServices } from '../pipeline/event-context.js';
-import { runPipeline, type RunnerHooks } from '../pipeline/runner.js';
+import { runPipeline, shouldTimeStages, type RunnerHooks } from '../pipeline/runner.js';
 import { STAGES } from '../pipeline/stage-list.js';
 import { startAsyncCalls } from '../pipeline/stages/call-partners-stage.js';
 import type { EventLog, TokenStore } from '../storage/ports.js';
@@ -64,7 +64,7 @@ export function registerEventRoute(app: FastifyInstance, opts: EventRouteOptions
       services,
     );
     const t0 = performance.now();
-    await runPipeline(ctx, STAGES, hooks);
+    await runPipeline(ctx, STAGES, hooks, shouldTimeStages(query.includes('d_debug=1')));
     metrics.eventDuration.observe((performance.now() - t0) / 1000);
     const out = ctx.reply;
     if (out === undefined) throw new AudexError('AUDEX_INTERNAL', 'pipeline produced no reply');

@@ -82,6 +82,8 @@ export class EventContext {
   readonly links: Array<{ dpid: number; id: string }> = [];
   /** Profile as read (undefined for a new visitor); after qualify-segments, the merged view. */
   profile: Profile | undefined;
+  /** Revision of the profile as read (0 = none stored); -1 = unknown (read failed): no optimistic write. */
+  readRev = -1;
   /** Trait sids realised on this call. */
   readonly realized = new Set<number>();
   readonly realizations: Realize[] = [];

@@ -58,6 +58,8 @@ export interface Profile {
   sweptDay: number;
   /** Set when the visitor opted out (server-side mark for `d_uuid` / declared-id opt-outs, AAM §10.2). */
   optedOut?: number;
+  /** Revision of the stored row, set by the profile store on read and write (0 = never stored). */
+  rev?: number;
 }
 
 /** One trait realisation to apply. */
@@ -115,8 +117,9 @@ export function applyDelta(profile: Profile, delta: ProfileDelta, now: number): 
     profile.partners = {};
     return profile;
   }
+  let added = 0;
   if (delta.realize !== undefined) {
-    for (const r of delta.realize) realizeTrait(profile, r, now, today);
+    for (const r of delta.realize) added += realizeTrait(profile, r, now, today);
   }
   if (delta.segmentsRemove !== undefined) {
     for (const id of delta.segmentsRemove) delete profile.segments[id];
@@ -130,27 +133,33 @@ export function applyDelta(profile: Profile, delta: ProfileDelta, now: number): 
     }
   }
   if (profile.sweptDay !== today) sweepExpired(profile, now, today);
-  const keys = Object.keys(profile.traits);
-  if (keys.length > MAX_TRAIT_REALIZATIONS) evictOldest(profile, keys, keys.length - MAX_TRAIT_REALIZATIONS);
+  // Only a new trait can push the profile over the cap; listing the keys is the costly part.
+  if (added > 0) {
+    const keys = Object.keys(profile.traits);
+    if (keys.length > MAX_TRAIT_REALIZATIONS)
+      evictOldest(profile, keys, keys.length - MAX_TRAIT_REALIZATIONS);
+  }
   return profile;
 }
 
-function realizeTrait(profile: Profile, r: Realize, now: number, today: number): void {
+/** Realises one trait; returns 1 when the trait was not in the profile before, else 0. */
+function realizeTrait(profile: Profile, r: Realize, now: number, today: number): number {
   const key = String(r.traitId);
   const existing = profile.traits[key];
   const expires = expiryFor(now, r.ttlDays);
   if (existing === undefined || !isLive(existing, now)) {
     profile.traits[key] = { first: now, last: now, count: 1, expires, days: [[today, 1]] };
-    return;
+    return existing === undefined ? 1 : 0;
   }
   existing.last = Math.max(existing.last, now);
   existing.expires = expires === 0 ? 0 : Math.max(existing.expires, expires);
-  if (r.countOnce === true) return;
+  if (r.countOnce === true) return 0;
   existing.count += 1;
   const lastBucket = existing.days[existing.days.length - 1];
   if (lastBucket !== undefined && lastBucket[0] === today) lastBucket[1] += 1;
   else existing.days.push([today, 1]);
   if (existing.days.length > MAX_DAY_BUCKETS) existing.days.splice(0, existing.days.length - MAX_DAY_BUCKETS);
+  return 0;
 }
 
 function sweepExpired(profile: Profile, now: number, today: number): void {

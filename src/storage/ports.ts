@@ -67,12 +67,26 @@ export interface TokenStore {
 }
 
 /**
+ * What an event read and computed, offered to `merge` so the store can skip re-reading and
+ * re-applying the delta when nobody wrote the profile in between (optimistic, revision-checked).
+ */
+export interface MergeBasis {
+  /** `rev` of the profile as read (0 = there was none). */
+  rev: number;
+  /** The profile as read with exactly this delta applied (same `now`). The store may keep and return it. */
+  merged: Profile;
+}
+
+/**
  * Visitor profiles. `merge` applies the delta atomically against the latest stored profile
  * (creating it when absent) and resolves only once the write is durable (group commit allowed).
+ * `get` returns the profile with its stored `rev`. With a `basis` whose `rev` is still the stored
+ * one, `merge` may store `basis.merged` as is; otherwise it applies `delta` as without a basis, so a
+ * stale basis never loses an update.
  */
 export interface ProfileStore {
   get(visitorId: string): Promise<Profile | undefined>;
-  merge(visitorId: string, delta: ProfileDelta, now: number): Promise<Profile>;
+  merge(visitorId: string, delta: ProfileDelta, now: number, basis?: MergeBasis): Promise<Profile>;
   delete(visitorId: string): Promise<boolean>;
   /** Removes profiles inactive since before `olderThan` (unix ms); returns how many. */
   purgeInactive(olderThan: number): Promise<number>;

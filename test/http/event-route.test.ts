@@ -251,6 +251,8 @@ describe('health and metrics', () => {
       segments: 5,
     });
     await app.server.inject('/event?d_sid=1003&c_a=%zz');
+    // Stage timings are sampled (1 event in 8): send enough events for one sample.
+    for (let i = 0; i < 8; i++) await app.server.inject('/event?c_a=1');
     const metrics = (await app.server.inject('/metrics')).body;
     expect(metrics).toMatch(/audex_events_total\{outcome="ignored"\} 1/);
     expect(metrics).toMatch(/audex_dcs_errors_total\{code="311"\} 1/);

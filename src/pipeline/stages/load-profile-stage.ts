@@ -9,9 +9,13 @@ import type { Stage, StageOutcome } from '../stage.js';
 export const loadProfileStage: Stage = {
   name: 'load-profile',
   async run(ctx): Promise<StageOutcome> {
-    if (ctx.identitySource === 'minted' || ctx.visitorId === undefined) return 'next';
+    if (ctx.identitySource === 'minted' || ctx.visitorId === undefined) {
+      ctx.readRev = 0;
+      return 'next';
+    }
     try {
       ctx.profile = await ctx.services.profiles.get(ctx.visitorId);
+      ctx.readRev = ctx.profile?.rev ?? 0;
     } catch {
       ctx.errors.push(wireError('PROFILE_READ_FAILED'));
       return 'next';

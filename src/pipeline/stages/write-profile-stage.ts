@@ -4,6 +4,8 @@
  * On failure: error 357 in the reply; the event is not acknowledged as stored.
  */
 import { wireError } from '../../errors/registry.js';
+import { applyDelta } from '../../profiles/profile.js';
+import type { MergeBasis } from '../../storage/ports.js';
 import type { Stage, StageOutcome } from '../stage.js';
 
 export const writeProfileStage: Stage = {
@@ -12,9 +14,17 @@ export const writeProfileStage: Stage = {
     const visitorId = ctx.visitorId;
     if (visitorId === undefined || ctx.optedOut) return 'next';
     const { profiles, identity } = ctx.services;
+    // qualify-segments applied this event's realisations and segments to the profile it read; with
+    // the partner patches too, it is exactly `delta` applied to that read (see MergeBasis).
+    let basis: MergeBasis | undefined;
+    if (ctx.profile !== undefined && ctx.readRev >= 0) {
+      if (ctx.delta.partners !== undefined)
+        applyDelta(ctx.profile, { partners: ctx.delta.partners }, ctx.now);
+      basis = { rev: ctx.readRev, merged: ctx.profile };
+    }
     try {
       await Promise.all([
-        profiles.merge(visitorId, ctx.delta, ctx.now),
+        profiles.merge(visitorId, ctx.delta, ctx.now, basis),
         ...ctx.links.map((l) => identity.link(l.dpid, l.id, visitorId, ctx.now)),
       ]);
       ctx.written = true;

@@ -4,22 +4,31 @@
  * A merge is one synchronous read-modify-write, hence atomic on Node's single thread.
  */
 import { applyDelta, emptyProfile, type Profile, type ProfileDelta } from '../../profiles/profile.js';
-import type { ProfileStore } from '../ports.js';
+import type { MergeBasis, ProfileStore } from '../ports.js';
 
 export class MemoryProfileStore implements ProfileStore {
-  readonly #profiles = new Map<string, { json: string; seen: number }>();
+  readonly #profiles = new Map<string, { json: string; seen: number; rev: number }>();
 
   get(visitorId: string): Promise<Profile | undefined> {
     const row = this.#profiles.get(visitorId);
-    return Promise.resolve(row === undefined ? undefined : (JSON.parse(row.json) as Profile));
+    if (row === undefined) return Promise.resolve(undefined);
+    const profile = JSON.parse(row.json) as Profile;
+    profile.rev = row.rev;
+    return Promise.resolve(profile);
   }
 
-  merge(visitorId: string, delta: ProfileDelta, now: number): Promise<Profile> {
+  merge(visitorId: string, delta: ProfileDelta, now: number, basis?: MergeBasis): Promise<Profile> {
     const row = this.#profiles.get(visitorId);
-    const profile = row === undefined ? emptyProfile(now) : (JSON.parse(row.json) as Profile);
-    applyDelta(profile, delta, now);
+    const rev = row?.rev ?? 0;
+    let profile: Profile;
+    if (basis !== undefined && basis.rev === rev) profile = basis.merged;
+    else {
+      profile = row === undefined ? emptyProfile(now) : (JSON.parse(row.json) as Profile);
+      applyDelta(profile, delta, now);
+    }
+    profile.rev = rev + 1;
     const json = JSON.stringify(profile);
-    this.#profiles.set(visitorId, { json, seen: profile.seen });
+    this.#profiles.set(visitorId, { json, seen: profile.seen, rev: profile.rev });
     return Promise.resolve(JSON.parse(json) as Profile);
   }
 

@@ -55,6 +55,11 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE opt_outs (key TEXT PRIMARY KEY, at INTEGER NOT NULL);
     `,
   },
+  {
+    version: 2,
+    description: 'profile revision for optimistic merges',
+    sql: `ALTER TABLE profiles ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];
 
 /** The schema version this build expects. */

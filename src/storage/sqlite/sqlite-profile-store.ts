@@ -11,10 +11,17 @@
 import type Database from 'better-sqlite3';
 import { AudexError } from '../../errors/registry.js';
 import { applyDelta, emptyProfile, type Profile, type ProfileDelta } from '../../profiles/profile.js';
-import type { ProfileStore } from '../ports.js';
+import type { MergeBasis, ProfileStore } from '../ports.js';
 
 type Op =
-  | { kind: 'merge'; visitorId: string; delta: ProfileDelta; now: number; resolve: (p: Profile) => void }
+  | {
+      kind: 'merge';
+      visitorId: string;
+      delta: ProfileDelta;
+      now: number;
+      basis: MergeBasis | undefined;
+      resolve: (p: Profile) => void;
+    }
   | { kind: 'delete'; visitorId: string; resolve: (deleted: boolean) => void };
 
 type Pending = Op & { reject: (err: unknown) => void };
@@ -31,10 +38,12 @@ export class SqliteProfileStore implements ProfileStore {
 
   constructor(db: Database.Database) {
     this.#sql = {
-      get: db.prepare('SELECT json FROM profiles WHERE visitor_id = ?').pluck(),
+      get: db.prepare('SELECT json, rev FROM profiles WHERE visitor_id = ?'),
+      json: db.prepare('SELECT json FROM profiles WHERE visitor_id = ?').pluck(),
+      rev: db.prepare('SELECT rev FROM profiles WHERE visitor_id = ?').pluck(),
       upsert: db.prepare(
-        `INSERT INTO profiles (visitor_id, json, seen) VALUES (?, ?, ?)
-         ON CONFLICT (visitor_id) DO UPDATE SET json = excluded.json, seen = excluded.seen`,
+        `INSERT INTO profiles (visitor_id, json, seen, rev) VALUES (?, ?, ?, ?)
+         ON CONFLICT (visitor_id) DO UPDATE SET json = excluded.json, seen = excluded.seen, rev = excluded.rev`,
       ),
       remove: db.prepare('DELETE FROM profiles WHERE visitor_id = ?'),
       purge: db.prepare('DELETE FROM profiles WHERE seen < ?'),
@@ -44,13 +53,16 @@ export class SqliteProfileStore implements ProfileStore {
 
   async get(visitorId: string): Promise<Profile | undefined> {
     this.#assertOpen();
-    const json = this.#sql.get.get(visitorId) as string | undefined;
-    return json === undefined ? undefined : (JSON.parse(json) as Profile);
+    const row = this.#sql.get.get(visitorId) as { json: string; rev: number } | undefined;
+    if (row === undefined) return undefined;
+    const profile = JSON.parse(row.json) as Profile;
+    profile.rev = row.rev;
+    return profile;
   }
 
-  merge(visitorId: string, delta: ProfileDelta, now: number): Promise<Profile> {
+  merge(visitorId: string, delta: ProfileDelta, now: number, basis?: MergeBasis): Promise<Profile> {
     return new Promise((resolve, reject) =>
-      this.#enqueue({ kind: 'merge', visitorId, delta, now, resolve, reject }),
+      this.#enqueue({ kind: 'merge', visitorId, delta, now, basis, resolve, reject }),
     );
   }
 
@@ -111,10 +123,18 @@ export class SqliteProfileStore implements ProfileStore {
   #apply(op: Op): Outcome {
     if (op.kind === 'delete')
       return { kind: 'delete', deleted: this.#sql.remove.run(op.visitorId).changes > 0 };
-    const stored = this.#sql.get.get(op.visitorId) as string | undefined;
-    const profile = stored === undefined ? emptyProfile(op.now) : (JSON.parse(stored) as Profile);
-    applyDelta(profile, op.delta, op.now);
-    this.#sql.upsert.run(op.visitorId, JSON.stringify(profile), profile.seen);
+    // Optimistic path: nobody wrote since the event read revision `basis.rev`, so the event's own
+    // merged profile is the answer — no second parse and apply. Otherwise merge as usual.
+    const rev = (this.#sql.rev.get(op.visitorId) as number | undefined) ?? 0;
+    let profile: Profile;
+    if (op.basis !== undefined && op.basis.rev === rev) profile = op.basis.merged;
+    else {
+      const stored = this.#sql.json.get(op.visitorId) as string | undefined;
+      profile = stored === undefined ? emptyProfile(op.now) : (JSON.parse(stored) as Profile);
+      applyDelta(profile, op.delta, op.now);
+    }
+    profile.rev = rev + 1;
+    this.#sql.upsert.run(op.visitorId, JSON.stringify(profile), profile.seen, profile.rev);
     return { kind: 'merge', profile };
   }
 
