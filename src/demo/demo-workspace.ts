@@ -21,6 +21,8 @@ export const DEMO = {
     sportsInMarket: 2005,
   },
   partner: 1,
+  /** IAB TCF vendor id of the demo provider, so it can be called under GDPR with the demo CMP's consent. */
+  tcfVendorId: 1000,
 } as const;
 
 /** Seeds the demo workspace when the catalog has no data source yet. Returns whether it seeded. */
@@ -182,6 +184,7 @@ async function seedDemoProvider(catalog: CatalogStore, now: number): Promise<voi
       endpoint: 'http://127.0.0.1:9/v1/segments',
       mode: 'sync',
       tmaxMs: 80,
+      tcfVendorId: DEMO.tcfVendorId,
       send: { visitorId: true, signalKeys: ['c_section', 'c_lang'] },
       status: 'ACTIVE',
     },
@@ -189,7 +192,10 @@ async function seedDemoProvider(catalog: CatalogStore, now: number): Promise<voi
   );
 }
 
-/** Points the demo partner at the embedded provider started for this process. */
+/**
+ * Points the demo partner at the embedded provider started for this process, and gives a demo
+ * partner seeded before it had one the demo's TCF vendor id (data directories from older versions).
+ */
 export async function setDemoPartnerEndpoint(
   catalog: CatalogStore,
   baseUrl: string,
@@ -198,7 +204,8 @@ export async function setDemoPartnerEndpoint(
   const partner = await catalog.get('partners', DEMO.partner);
   if (partner === undefined || !partner.name.startsWith('[demo]')) return;
   const endpoint = `${baseUrl}/v1/segments`;
-  if (partner.endpoint === endpoint) return;
+  if (partner.endpoint === endpoint && partner.tcfVendorId !== undefined) return;
   const { createTime: _c, updateTime: _u, ...rest } = partner;
-  await catalog.update('partners', DEMO.partner, { ...rest, endpoint }, now);
+  const tcfVendorId = partner.tcfVendorId ?? DEMO.tcfVendorId;
+  await catalog.update('partners', DEMO.partner, { ...rest, endpoint, tcfVendorId }, now);
 }

@@ -4,6 +4,7 @@
  * budget so a loaded machine cannot turn a provider answer into a timeout, except in the
  * hung-provider case, which is about exactly that.
  */
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPartnerSim, type PartnerSim } from '../../src/partners/sim/partner-sim.js';
 import {
@@ -76,7 +77,7 @@ describe.skipIf(!browserAvailable())('page side in Chromium', () => {
     await browser.page.goto(`${on.origin}/page.html?${query}`);
     return browser.page;
   };
-  const settled = async (page: import('playwright-core').Page) => {
+  const settled = async (page: Page) => {
     await page.waitForFunction(
       () => {
         const w = globalThis as unknown as PageGlobals;
@@ -111,7 +112,13 @@ describe.skipIf(!browserAvailable())('page side in Chromium', () => {
     // Cross-site on plain HTTP Chromium keeps no DCS cookie: the iframe says so and the tag keeps
     // the id on the site in fallback mode (`.f`), then sends it as d_uuid on the next page view.
     expect(await browser!.context.cookies(dcs.base)).toEqual([]);
-    expect(cookie).toContain(`audex_fpid=${reply.uuid}.f`);
+    expect(cookie).toContain(`audex_fpid=${reply.uuid}`);
+    // The iframe's `ready` may come after the reply: the mark follows it.
+    await expect
+      .poll(() => page.evaluate(() => (globalThis as unknown as PageGlobals).document.cookie), {
+        timeout: 20_000,
+      })
+      .toContain(`audex_fpid=${reply.uuid}.f`);
     await page.reload();
     const second = await settled(page);
     expect(second.replies[0]?.uuid).toBe(reply.uuid);
@@ -201,5 +208,33 @@ describe.skipIf(!browserAvailable())('page side in Chromium', () => {
       await patchDemoPartner(dcs, { endpoint: `${sim.url}/v1/segments` });
       await hung.close();
     }
+  });
+
+  it('AAM page code: DIL-style credentialed CORS POST and JSONP get AAM replies from the site origin', async () => {
+    const page = await open('consent=accept&wait=20000');
+    await settled(page);
+    const result = await page.evaluate(async (base) => {
+      // Our emulation of DIL's documented request (reference/measurements.md §5), not Adobe code.
+      const res = await fetch(`${base}/event?d_dil_ver=9.4&_ts=${Date.now()}`, {
+        method: 'POST',
+        credentials: 'include',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: 'd_nsid=0&d_rtbd=json&d_jsonv=1&d_dst=1&c_section=sports',
+      });
+      const cors = (await res.json()) as Reply;
+      const w = globalThis as unknown as Record<string, unknown> & {
+        document: { createElement(t: string): { src: string }; head: { appendChild(e: unknown): void } };
+      };
+      const jsonp = await new Promise<Reply>((resolve) => {
+        w['dilCallback'] = resolve;
+        const s = w.document.createElement('script');
+        s.src = `${base}/event?d_rtbd=json&d_cts=1&c_section=sports&d_cb=dilCallback`;
+        w.document.head.appendChild(s);
+      });
+      return { cors, jsonp };
+    }, dcs.base);
+    expect(result.cors.uuid).toMatch(/^\d{38}$/);
+    expect(result.jsonp.uuid).toMatch(/^\d{38}$/);
+    expect(result.jsonp.traits).toContain(1001);
   });
 });
