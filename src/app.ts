@@ -43,6 +43,11 @@ export interface AppOptions {
   defaultMetrics?: boolean;
   /** Use this event log instead of the configured one (tests). */
   eventLog?: EventLog;
+  /**
+   * Seed the demo workspace when `config.demo` is on and the catalog is empty. Default true; cluster
+   * workers pass false (the primary seeded once) but still serve the demo.
+   */
+  seedDemo?: boolean;
 }
 
 export interface App {
@@ -59,7 +64,8 @@ export interface App {
 export async function createApp(config: Readonly<AudexConfig>, opts: AppOptions = {}): Promise<App> {
   const now = opts.now ?? Date.now;
   const stores = opts.stores ?? (await buildStores(config));
-  const demoSeeded = config.demo ? await seedDemoWorkspace(stores.catalog, now()) : false;
+  const demoSeeded =
+    config.demo && opts.seedDemo !== false ? await seedDemoWorkspace(stores.catalog, now()) : false;
   // The demo's data provider runs embedded (the reference partner-sim, 15 ms answers) on a loopback port.
   let demoProvider: PartnerSim | undefined;
   if (config.demo) {
@@ -160,6 +166,7 @@ export async function createApp(config: Readonly<AudexConfig>, opts: AppOptions 
     },
     now,
   });
+  if (demoProvider !== undefined) await warmUp(server, stores);
 
   return {
     server,
@@ -183,4 +190,18 @@ export async function createApp(config: Readonly<AudexConfig>, opts: AppOptions 
 async function buildStores(config: Readonly<AudexConfig>): Promise<Stores> {
   if (config.storage === 'memory') return createMemoryStores();
   return createSqliteStores({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous });
+}
+
+/** The visitor id of the start-up warm-up event; its profile is deleted straight after. */
+const WARM_UP_VISITOR = '0'.repeat(38);
+
+/**
+ * One internal event through the whole pipeline before the server takes traffic: compiles the hot
+ * code and opens the demo provider's connection, so a new user's first page view is not the one
+ * that pays for it (and misses the provider's answer).
+ */
+async function warmUp(server: FastifyInstance, stores: Stores): Promise<void> {
+  await server.ready();
+  await server.inject({ url: `/event?d_uuid=${WARM_UP_VISITOR}&c_section=warm-up&d_rtbd=json` });
+  await stores.profiles.delete(WARM_UP_VISITOR);
 }

@@ -10,7 +10,7 @@ import { createApp } from '../app.js';
 export async function startCommand(config: Readonly<AudexConfig>): Promise<void> {
   if (config.workers > 1 && cluster.isPrimary) return startPrimary(config);
   const isWorker = cluster.isWorker;
-  const app = await createApp(isWorker ? { ...config, demo: false } : config);
+  const app = await createApp(config, { seedDemo: !isWorker });
   announce(app.mintedAdminToken, app.demoSeeded);
   const address = await app.server.listen({ port: config.port, host: config.host });
   if (!isWorker)

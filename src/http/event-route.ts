@@ -42,6 +42,7 @@ export function registerEventRoute(app: FastifyInstance, opts: EventRouteOptions
     ignored: metrics.events.labels('ignored'),
     opted_out: metrics.events.labels('opted_out'),
     error: metrics.events.labels('error'),
+    no_consent: metrics.events.labels('no_consent'),
   };
 
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -71,11 +72,13 @@ export function registerEventRoute(app: FastifyInstance, opts: EventRouteOptions
 
     (ctx.params.fatal !== undefined
       ? outcomes.ignored
-      : ctx.optedOut
-        ? outcomes.opted_out
-        : ctx.written
-          ? outcomes.ok
-          : outcomes.error
+      : ctx.noConsent
+        ? outcomes.no_consent
+        : ctx.optedOut
+          ? outcomes.opted_out
+          : ctx.written
+            ? outcomes.ok
+            : outcomes.error
     ).inc();
     if (out.errors !== undefined) {
       for (const e of out.errors) metrics.dcsErrors.labels(String(e.code)).inc();

@@ -28,7 +28,7 @@ export class Metrics {
     const registers = [this.registry];
     this.events = new Counter({
       name: METRIC_NAMES.events,
-      help: 'Events handled, by outcome (ok, ignored, opted_out, error)',
+      help: 'Events handled, by outcome (ok, ignored, opted_out, no_consent, error)',
       labelNames: ['outcome'],
       registers,
     });

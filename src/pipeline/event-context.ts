@@ -78,6 +78,8 @@ export class EventContext {
   /** Renew / set the visitor cookie in the reply. */
   setCookie = false;
   optedOut = false;
+  /** GDPR applies and Purpose 1 is not granted: nothing is stored or set (error 315). */
+  noConsent = false;
   /** Declared ids resolved to data sources: to (re)link to the visitor after the event. */
   readonly links: Array<{ dpid: number; id: string }> = [];
   /** Profile as read (undefined for a new visitor); after qualify-segments, the merged view. */

@@ -117,6 +117,17 @@ export function mayCallPartner(
 }
 
 /**
+ * May the DCS store or read anything about this visitor (cookie, profile, ID links)? When GDPR
+ * applies this needs a valid TC string with Purpose 1 ("store and/or access information on a
+ * device"); otherwise the call is dropped with AAM's error 315 (aam-dcs.md §2.8, §10.4: without
+ * consent no new data is stored). Fails closed on a missing or undecodable string.
+ */
+export function mayStore(consent: Consent): boolean {
+  if (!consent.gdprApplies) return true;
+  return consent.tcf !== undefined && hasBit(consent.tcf.purposeConsents, PURPOSE_DEVICE_ACCESS);
+}
+
+/**
  * May segments be returned to the page for ad targeting? Requires Purpose 4 consent when GDPR
  * applies (a missing or undecodable string fails closed). Opted-out visitors get none.
  * No vendor check: the targeting output goes to the publisher's own ad stack, and Audex, run by

@@ -70,14 +70,30 @@ describe('consent gates provider calls and targeting', () => {
       () => `gdpr=1&gdpr_consent=${makeTcString({ purposes: [1, 3, 4], vendors: [1] })}`,
       'skipped:consent:gdpr-vendor',
     ],
-    ['no consent string', () => 'gdpr=1', 'skipped:consent:gdpr-no-consent-string'],
-    ['undecodable string', () => 'gdpr=1&gdpr_consent=CPgarbage', 'skipped:consent:gdpr-no-consent-string'],
   ])('makes no provider call when %s', async (_name, consent, outcome) => {
     const before = sim.stats().requests;
     const r = await event(consent());
     expect(r.outcome).toBe(outcome);
     expect(sim.stats().requests).toBe(before);
   });
+
+  it.each([
+    ['no consent string', 'gdpr=1'],
+    ['an undecodable string', 'gdpr=1&gdpr_consent=CPgarbage'],
+    ['Purpose 1 refused', `gdpr=1&gdpr_consent=${makeTcString({ purposes: [3, 4], vendors: [VENDOR] })}`],
+  ])(
+    'drops the call with 315 — no cookie, no profile, no provider call — with %s',
+    async (_name, consent) => {
+      const before = sim.stats().requests;
+      const res = await app.server.inject({ url: `/event?d_rtbd=json&d_cts=1&d_sid=1003&${consent}` });
+      const body = res.json() as { uuid?: string; errors?: Array<{ code: number }> };
+      expect(res.statusCode).toBe(200);
+      expect(body.uuid).toBeUndefined();
+      expect(body.errors?.map((e) => e.code)).toContain(315);
+      expect(res.headers['set-cookie']).toBeUndefined();
+      expect(sim.stats().requests).toBe(before);
+    },
+  );
 
   it('calls the provider when GDPR does not apply, and forwards the consent parameters', async () => {
     const r = await event('gdpr=0&us_privacy=1YNN');

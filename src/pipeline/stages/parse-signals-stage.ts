@@ -1,11 +1,15 @@
 /**
  * parse-signals: AAM key-values → typed signals and control keys (reference/aam-dcs.md §2.3–§2.6).
  * On failure: a malformed escape (311) ignores the whole request — the reply carries only the
- * error and nothing is applied; other bad keys/values are dropped with their codes.
+ * error and nothing is applied; other bad keys/values are dropped with their codes. Under GDPR
+ * without Purpose 1 consent the call is dropped with 315: no cookie, no profile, no partner call.
  */
 import { parseEventParams } from '../../signals/parse-event-params.js';
 import { addSignal } from '../../signals/signal-map.js';
 import { mintTid } from '../../identity/visitor-id.js';
+import { parseConsent } from '../../privacy/consent.js';
+import { mayStore } from '../../privacy/activity-gate.js';
+import { wireError } from '../../errors/registry.js';
 import type { Stage } from '../stage.js';
 
 export const parseSignalsStage: Stage = {
@@ -28,6 +32,13 @@ export const parseSignalsStage: Stage = {
       else if (Array.isArray(value)) for (const v of value) addSignal(params.signals, key, v);
     }
     if (!ctx.req.admin) params.debug = false;
+    // Consent is parsed once, here, and passed to every gate after (STYLE.md §12).
+    ctx.consent = parseConsent(params.consent, { gdprDefault: ctx.services.partners.gdprDefault });
+    if (!mayStore(ctx.consent)) {
+      ctx.errors.push(...params.errors, wireError('NO_CONSENT'));
+      ctx.noConsent = true;
+      return 'respond';
+    }
     ctx.errors.push(...params.errors);
     return 'next';
   },

@@ -20,9 +20,8 @@ export const planPartnersStage: Stage = {
   run(ctx) {
     const partners = ctx.snapshot.partners;
     const svc = ctx.services.partners;
-    ctx.consent = parseConsent(ctx.params.consent, { gdprDefault: svc.gdprDefault });
+    const consent = ctx.consent ?? parseConsent(ctx.params.consent, { gdprDefault: svc.gdprDefault });
     if (partners.length === 0 || ctx.visitorId === undefined) return 'next';
-    const consent = ctx.consent;
     const states = ctx.profile?.partners ?? {};
     const decisions = planPartners(partners, {
       signals: ctx.params.signals,
