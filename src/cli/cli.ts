@@ -73,8 +73,12 @@ export function buildCli(): Command {
     .option('--jitter <ms>', 'long-tailed extra latency')
     .option('--error-rate <p>', 'share of 500 answers, 0..1')
     .option('--fault <kind>', 'hang|reset|500|garbage|huge|trickle|redirect')
-    .option('--secret <secret>', 'verify X-Audex-Signature with this secret')
+    .option('--fault-rate <p>', 'share of segment calls that get the fault, 0..1 (default 1)')
+    .option('--secret <secret>', 'verify X-Audex-Signature with this secret (two: s1,s2)')
+    .option('--signature-window <ms>', 'accepted signature age')
     .option('--ttl <seconds>', 'ttl in answers')
+    .option('--seed <n>', 'seed for latency, error and fault draws')
+    .option('--cookie-name <name>', "the provider's own uid cookie")
     .action(async (flags: Flags) => {
       const { runPartnerSimCommand } = await import('./partner-sim-command.js');
       await runPartnerSimCommand(flags);

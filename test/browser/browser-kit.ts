@@ -19,7 +19,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const mainJs = join(root, 'dist/src/main.js');
-export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM = process.env['AUDEX_CHROMIUM'] ?? '/usr/bin/chromium';
 export const ARTIFACTS = join(root, 'test-artifacts');
 export const ADMIN_TOKEN = 'browser-test-admin-token-0123456789';
 
