@@ -4,11 +4,21 @@
  * stream. Run: `npm run bench:rules`. Prints figures only; budgets are checked by reading them
  * (docs/rules.md "Performance") — never asserted in tests.
  *
+ * Flags: `--audex-only` skips the naive loop and json-rules-engine; `--map-profile` reads the
+ * profile through a Map mirror (`mapTraitView`) instead of the profile's record.
+ *
  * Timed per event: `match(signals)` plus `qualify(view, …)`. Not timed: merging this event's
  * realisations into the profile and writing it (the profile module's work, same for every engine).
  */
-import { applyDelta, emptyProfile, utcDay, type Profile, type Realize } from '../../src/profiles/profile.js';
-import { profileTraitView } from '../../src/rules/index.js';
+import {
+  applyDelta,
+  emptyProfile,
+  utcDay,
+  type Profile,
+  type Realize,
+  type TraitRealization,
+} from '../../src/profiles/profile.js';
+import { mapTraitView, profileTraitView } from '../../src/rules/index.js';
 import { buildCatalog, buildEvents, type BenchCatalog, type BenchEvent } from './bench-catalog.js';
 import { audexImpl, jsonRulesEngineImpl, naiveImpl, type RulesImpl } from './bench-engines.js';
 
@@ -16,6 +26,7 @@ const SEED = 20_240_601;
 const START = Date.UTC(2025, 0, 1);
 const EVENTS = 22_000;
 const VISITORS = 2_000;
+const MAP_PROFILE = process.argv.includes('--map-profile');
 
 interface RunResult {
   total: number[];
@@ -36,6 +47,9 @@ async function run(
   limit: number,
 ): Promise<RunResult> {
   const profiles = new Map<number, Profile>();
+  // --map-profile: a Map mirror of each profile's traits, kept in sync in the untimed merge step,
+  // standing in for a profile model that stores its traits in a Map (docs/rules.md "Performance").
+  const mirrors = new Map<number, Map<number, TraitRealization>>();
   const lastEvaluated = new Map<number, number>();
   const result: RunResult = { total: [], match: [], qualify: [], outputs: [], newDay: 0, first: 0 };
   for (let i = 0; i < limit; i++) {
@@ -59,7 +73,12 @@ async function run(
     profile.sweptDay = utcDay(at);
     applyDelta(profile, { realize }, at);
     profile.sweptDay = sweptDay;
-    const view = profileTraitView(profile.traits);
+    let mirror = mirrors.get(visitor);
+    if (MAP_PROFILE) {
+      if (mirror === undefined) mirrors.set(visitor, (mirror = new Map()));
+      for (const sid of traits) mirror.set(sid, profile.traits[sid] as TraitRealization);
+    }
+    const view = mirror === undefined ? profileTraitView(profile.traits) : mapTraitView(mirror);
     const current = new Set(Object.keys(profile.segments).map(Number));
     const changed = new Set(traits);
     const last = lastEvaluated.get(visitor) ?? 0;
@@ -73,6 +92,9 @@ async function run(
 
     // The write: segment changes, then the daily expiry sweep.
     applyDelta(profile, { segmentsAdd: q.added, segmentsRemove: q.removed }, at);
+    if (mirror !== undefined && profile.sweptDay !== sweptDay) {
+      for (const sid of mirror.keys()) if (profile.traits[sid] === undefined) mirror.delete(sid);
+    }
     lastEvaluated.set(visitor, at);
     result.outputs.push({ traits, members: q.members });
     if (i >= warmup) {

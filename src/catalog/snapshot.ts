@@ -60,6 +60,9 @@ export function compileSnapshot(data: CatalogData, version: number, now: number)
   const { evaluator, errors: segmentErrors } = SegmentEvaluator.compile(
     data.segments.map((s) => ({ sid: s.sid, rule: s.segmentRule, status: s.status })),
     folderTraits,
+    // A visitor last evaluated before this snapshot took effect is re-evaluated in full, so new or
+    // edited segments pick up existing visitors on their next event.
+    { compiledAt: now },
   );
 
   const compiledPartners = compilePartners(data.partners, dataSources);

@@ -4,18 +4,32 @@
  * over non-expired realisations). A segment is re-evaluated when
  *   - a trait it reads was realised in this event (`changed`);
  *   - a trait it reads expired after `lastEvaluatedAt` (same UTC day);
- *   - the UTC day changed since `lastEvaluatedAt` (recency windows move by day, and the profile's
- *     daily sweep may have dropped expired realisations): then every segment reading a live trait,
- *     and every current member, is re-evaluated; `lastEvaluatedAt = 0` is treated the same way.
+ *   - the UTC day changed since `lastEvaluatedAt` and the segment has a recency window over a
+ *     trait the visitor holds live (recency windows move by UTC day; nothing else does);
+ *   - the visitor was never evaluated (`lastEvaluatedAt = 0`) or not since this catalog was
+ *     compiled (`compiledAt`): then every segment reading a live trait, and every current member,
+ *     so that new or edited segments pick up existing visitors (the "full pass").
  * Status (AAM §6.4): ACTIVE qualifies; INACTIVE (paused) keeps current members and adds none;
  * a sid not in the compiled set (deleted) loses its members.
  */
-import { isLive, utcDay } from '../profiles/profile.js';
+import { utcDay } from '../profiles/profile.js';
 import type { RuleError, SegmentInput, TraitView } from './index.js';
-import { compileSegmentNode, type FolderMap, type SegmentFn } from './segment-compiler.js';
+import type { SegmentNode } from './segment-ast.js';
+import { compileSegmentNode, expandTrait, type FolderMap, type SegmentFn } from './segment-compiler.js';
 import { parseSegmentRule } from './segment-parser.js';
 import { checkStructure, findNode } from './segment-validate.js';
-import { listerOf } from './segment-view.js';
+import { realizationsOf, visitorOf } from './segment-view.js';
+
+/** Options of {@link SegmentEvaluator.compile}. */
+export interface SegmentCompileOptions {
+  /**
+   * When this catalog took effect (unix ms). A visitor last evaluated before it gets a full pass,
+   * so segments added or edited since pick up existing visitors on their next event.
+   * Default `0`: no catch-up pass (only never-evaluated visitors get a full pass). The catalog
+   * should pass the time the snapshot took effect.
+   */
+  compiledAt?: number;
+}
 
 interface CompiledSegment {
   sid: number;
@@ -31,9 +45,13 @@ export class SegmentEvaluator {
   private readonly bySid = new Map<number, number>();
   /** Realisable trait sid → indexes of the segments that read it. */
   private readonly byTrait = new Map<number, number[]>();
+  /** Realisable trait sid → indexes of the segments whose recency windows count it. */
+  private readonly byRecencyTrait = new Map<number, number[]>();
   /** Every key of `byTrait`, for views that cannot list their traits. */
   private allTraits: number[] = [];
+  private compiledAt = 0;
   private mark = new Uint32Array(0);
+  private active = new Uint8Array(0);
   private stamp = 0;
 
   private constructor() {}
@@ -42,8 +60,10 @@ export class SegmentEvaluator {
   static compile(
     segments: readonly SegmentInput[],
     folderTraits: FolderMap,
+    options: SegmentCompileOptions = {},
   ): { evaluator: SegmentEvaluator; errors: Array<{ sid: number; error: RuleError }> } {
     const evaluator = new SegmentEvaluator();
+    evaluator.compiledAt = options.compiledAt ?? 0;
     const errors: Array<{ sid: number; error: RuleError }> = [];
     for (const input of segments) {
       const ast = parseSegmentRule(input.rule);
@@ -67,14 +87,12 @@ export class SegmentEvaluator {
         referenced: [...referenced].sort((a, b) => a - b),
       });
       evaluator.bySid.set(input.sid, index);
-      for (const leaf of leaves) {
-        const list = evaluator.byTrait.get(leaf);
-        if (list === undefined) evaluator.byTrait.set(leaf, [index]);
-        else list.push(index);
-      }
+      for (const leaf of leaves) post(evaluator.byTrait, leaf, index);
+      for (const leaf of recencyLeaves(ast, folderTraits)) post(evaluator.byRecencyTrait, leaf, index);
     }
     evaluator.allTraits = [...evaluator.byTrait.keys()];
     evaluator.mark = new Uint32Array(evaluator.segments.length);
+    evaluator.active = Uint8Array.from(evaluator.segments, (s) => (s.active ? 1 : 0));
     return { evaluator, errors };
   }
 
@@ -98,26 +116,57 @@ export class SegmentEvaluator {
   ): { members: number[]; added: number[]; removed: number[] } {
     const stamp = this.nextStamp();
     const dirty: number[] = [];
-    const touch = (sid: number): void => {
-      const list = this.byTrait.get(sid);
+    const mark = this.mark;
+    const touch = (list: readonly number[] | undefined): void => {
       if (list === undefined) return;
-      for (const index of list) {
-        if (this.mark[index] !== stamp) {
-          this.mark[index] = stamp;
+      for (let i = 0; i < list.length; i++) {
+        const index = list[i] as number;
+        if (mark[index] !== stamp) {
+          mark[index] = stamp;
           dirty.push(index);
         }
       }
     };
-    for (const sid of changed) touch(sid);
-    const newDay = lastEvaluatedAt <= 0 || utcDay(lastEvaluatedAt) !== utcDay(now);
-    for (const sid of listerOf(view)?.() ?? this.allTraits) {
-      if (!this.byTrait.has(sid)) continue; // no segment reads it: skip the profile lookup
-      const r = view(sid);
-      if (r === undefined) continue;
-      if (newDay ? isLive(r, now) : r.expires !== 0 && r.expires > lastEvaluatedAt && r.expires <= now)
-        touch(sid);
-    }
+    for (const sid of changed) touch(this.byTrait.get(sid));
+    const full = lastEvaluatedAt <= 0 || lastEvaluatedAt < this.compiledAt;
+    const newDay = full || utcDay(lastEvaluatedAt) !== utcDay(now);
+    // One walk over the visitor's traits: expiries since the last evaluation (any day), and on a
+    // new day the recency segments over live traits (or, on a full pass, every segment).
+    const byTrait = this.byTrait;
+    const byDay = full ? byTrait : this.byRecencyTrait;
+    if (!newDay && !this.anyExpired(view, lastEvaluatedAt, now))
+      return this.settle(view, current, dirty, stamp, full, now);
+    visitorOf(
+      view,
+      this.allTraits,
+    )((sid, r) => {
+      if (r.expires !== 0 && r.expires <= now) {
+        if (r.expires > lastEvaluatedAt) touch(byTrait.get(sid));
+      } else if (newDay) touch(byDay.get(sid));
+    });
+    return this.settle(view, current, dirty, stamp, full, now);
+  }
 
+  /**
+   * False when the view can show cheaply that nothing expired in (last, now] — the common case of
+   * a same-day event, which then skips the walk that maps realisations back to segments.
+   */
+  private anyExpired(view: TraitView, last: number, now: number): boolean {
+    const list = realizationsOf(view)?.();
+    if (list === undefined) return true;
+    for (const r of list) if (r.expires !== 0 && r.expires > last && r.expires <= now) return true;
+    return false;
+  }
+
+  /** Re-evaluates the current members and the dirty segments; membership changes, sorted. */
+  private settle(
+    view: TraitView,
+    current: ReadonlySet<number>,
+    dirty: readonly number[],
+    stamp: number,
+    full: boolean,
+    now: number,
+  ): { members: number[]; added: number[]; removed: number[] } {
     const members: number[] = [];
     const added: number[] = [];
     const removed: number[] = [];
@@ -127,10 +176,10 @@ export class SegmentEvaluator {
         removed.push(sid); // deleted segment (AAM §6.4)
         continue;
       }
-      const segment = this.segments[index] as CompiledSegment;
-      const recheck = segment.active && (newDay || this.mark[index] === stamp);
+      // Clean members are kept without touching their compiled segment (`active` is a typed array).
+      const recheck = this.active[index] === 1 && (full || this.mark[index] === stamp);
       this.mark[index] = stamp; // handled here; skip in the dirty loop
-      if (!recheck || segment.fn(view, now)) members.push(sid);
+      if (!recheck || (this.segments[index] as CompiledSegment).fn(view, now)) members.push(sid);
       else removed.push(sid);
     }
     for (const index of dirty) {
@@ -141,12 +190,7 @@ export class SegmentEvaluator {
         added.push(segment.sid);
       }
     }
-    const ascending = (a: number, b: number): number => a - b;
-    return {
-      members: members.sort(ascending),
-      added: added.sort(ascending),
-      removed: removed.sort(ascending),
-    };
+    return { members: ascending(members), added: ascending(added), removed: ascending(removed) };
   }
 
   private nextStamp(): number {
@@ -157,4 +201,36 @@ export class SegmentEvaluator {
     }
     return this.stamp;
   }
+}
+
+function post(map: Map<number, number[]>, key: number, index: number): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [index]);
+  else if (list[list.length - 1] !== index) list.push(index);
+}
+
+/** Realisable traits counted by the recency windows (`frequency([…] <= ND)` / `>= ND`) of a segment. */
+function recencyLeaves(node: SegmentNode, folders: FolderMap): number[] {
+  switch (node.type) {
+    case 'ref':
+      return [];
+    case 'freq':
+      return node.recency === undefined ? [] : node.traits.flatMap((t) => expandTrait(t.sid, folders));
+    case 'not':
+      return recencyLeaves(node.child, folders);
+    case 'and':
+    case 'or':
+      return node.children.flatMap((c) => recencyLeaves(c, folders));
+  }
+}
+
+/**
+ * Sorts in place, ascending; skips the sort when already in order — the usual case for members,
+ * since `current` comes from the profile's integer-keyed record, which enumerates ascending.
+ */
+function ascending(list: number[]): number[] {
+  for (let i = 1; i < list.length; i++) {
+    if ((list[i - 1] as number) > (list[i] as number)) return list.sort((a, b) => a - b);
+  }
+  return list;
 }

@@ -80,14 +80,20 @@ describe('segment properties', () => {
           maxLength: 8,
         }),
         fc.array(step, { minLength: 1, maxLength: 20 }),
-        fc.boolean(),
-        (segs, steps, listable) => {
+        fc.constantFrom('plain', 'listable', 'profile'),
+        // Catalog age: none (0), or took effect during the sequence (a catch-up full pass then).
+        fc.constantFrom(undefined, 10 * DAY_MS + DAY_MS + 3_600_000),
+        (segs, steps, viewKind, compiledAt) => {
           const inputs = segs.map(([ast, status], i) => ({
             sid: 100 + i,
             rule: printSegmentRule(ast),
             status,
           }));
-          const { evaluator, errors } = SegmentEvaluator.compile(inputs, FOLDERS);
+          const { evaluator, errors } = SegmentEvaluator.compile(
+            inputs,
+            FOLDERS,
+            compiledAt === undefined ? {} : { compiledAt },
+          );
           expect(errors).toEqual([]);
           let now = 10 * DAY_MS;
           const profile: Profile = emptyProfile(now);
@@ -101,8 +107,15 @@ describe('segment properties', () => {
             const merged = structuredClone(profile);
             merged.sweptDay = utcDay(now);
             applyDelta(merged, { realize: realizations }, now);
-            const listed = profileTraitView(merged.traits);
-            const view: TraitView = listable ? listed : (sid) => merged.traits[sid];
+            // profileTraitView (enumerable), a view with only `sids`, or a bare lookup (probing).
+            const full = profileTraitView(merged.traits);
+            const plain: TraitView = (sid) => merged.traits[sid];
+            const view: TraitView =
+              viewKind === 'profile'
+                ? full
+                : viewKind === 'listable'
+                  ? Object.assign(plain, { sids: full.sids })
+                  : plain;
             const current = new Set(Object.keys(profile.segments).map(Number));
             const result = evaluator.qualify(view, current, new Set(realize), lastEvaluatedAt, now);
             const expected = segs

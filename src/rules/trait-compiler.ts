@@ -7,6 +7,7 @@ import type { SignalMap } from '../signals/signal-map.js';
 import type { PredicateNode, TraitNode } from './trait-ast.js';
 import { requiredLiteral } from './regex-prefilter.js';
 import { compileRegex } from './trait-regex.js';
+import type RE2 from 're2';
 import { numericValue, prepareValues, wordMatcher, type PreparedValues } from './value-compare.js';
 
 /** Per-event cache of prepared values; reset with {@link EventValues.reset} for each event. */
@@ -92,12 +93,17 @@ export function compilePredicateTest(pred: PredicateNode): ValuesTest {
       return words === undefined ? () => false : (pv) => pv.lower.some((x) => words.test(x));
     }
     case 'matchesregex': {
-      const compiled = compileRegex(pred.value.text, pred.valuePos);
-      if ('error' in compiled) throw new Error(compiled.error.message);
-      const re = compiled.re;
+      // Compiled on first use: the parser has already validated the pattern, and most regex rules
+      // are answered by the index (regex set or literal set) without ever running this closure.
+      let re: RE2 | undefined;
+      const compile = (): RE2 => {
+        const compiled = compileRegex(pred.value.text, pred.valuePos);
+        if ('error' in compiled) throw new Error(compiled.error.message);
+        return compiled.re;
+      };
       const literal = requiredLiteral(pred.value.text);
-      if (literal === undefined) return (pv) => pv.raw.some((x) => re.test(x));
-      return (pv) => pv.raw.some((x) => x.includes(literal) && re.test(x));
+      return (pv) =>
+        pv.raw.some((x) => (literal === undefined || x.includes(literal)) && (re ??= compile()).test(x));
     }
   }
 }

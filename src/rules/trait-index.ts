@@ -1,26 +1,20 @@
 /**
  * TraitMatcher: the compiled trait catalog plus its index (ARCHITECTURE.md "Hot-path rules").
- * Per event the cost is one map lookup per signal key, one per value for equality postings, the
- * key tests of rules indexed under the event's keys, and the closures of the candidates those
- * fire — not a pass over the catalog. Choice of index: docs/rules.md "Index".
+ * Per event the cost is one map lookup per signal key, then per value a lookup in that key's
+ * index (key-index.ts: hash, interval, literal automaton, regex set), and the closures of the
+ * candidates that fire — not a pass over the catalog, nor over the rules of a key. Choice of
+ * index: docs/rules.md "Index".
  */
 import type { SignalMap } from '../signals/signal-map.js';
 import type { RuleError, TraitRuleInput } from './index.js';
-import { EventValues, compileTraitNode, type RuleFn, type ValuesTest } from './trait-compiler.js';
+import { KeyIndexBuilder, type KeyIndex } from './key-index.js';
+import { EventValues, compileTraitNode, type RuleFn } from './trait-compiler.js';
 import { parseTraitRule } from './trait-parser.js';
 import { triggersOf } from './trait-trigger.js';
 
-/** Postings of one key. Rule references are packed as `rule * 2 + exact`. */
-interface KeyPostings {
-  /** `==` postings: numeric literals by number, others by lower-cased text (a number never equals a non-number). */
-  eqNum: Map<number, number[]>;
-  eqText: Map<string, number[]>;
-  tests: Array<{ ref: number; test: ValuesTest }>;
-}
-
 /** Compiled trait rules and the key → candidate index over them. */
 export class TraitMatcher {
-  private readonly postings = new Map<string, KeyPostings>();
+  private readonly postings = new Map<string, KeyIndex>();
   /** Rules that can hold without any indexed key (only NOT, or OR with a NOT branch). */
   private readonly alwaysCheck: number[] = [];
   private readonly sids: number[] = [];
@@ -29,6 +23,8 @@ export class TraitMatcher {
   private seen = new Uint32Array(0);
   private stamp = 0;
   private readonly values = new EventValues();
+  /** Refs fired by the event's keys, reused across events. */
+  private readonly fired: number[] = [];
 
   private constructor() {}
 
@@ -39,6 +35,7 @@ export class TraitMatcher {
   } {
     const matcher = new TraitMatcher();
     const errors: Array<{ sid: number; error: RuleError }> = [];
+    const builders = new Map<string, KeyIndexBuilder>();
     for (const trait of traits) {
       const ast = parseTraitRule(trait.rule);
       if (!('type' in ast)) {
@@ -55,17 +52,12 @@ export class TraitMatcher {
         continue;
       }
       for (const t of triggers) {
-        const ref = rule * 2 + (t.exact ? 1 : 0);
-        const posting = matcher.postingsFor(t.key);
-        if (t.kind === 'test') {
-          posting.tests.push({ ref, test: t.test });
-        } else if (typeof t.value === 'number') {
-          addPosting(posting.eqNum, t.value, ref);
-        } else {
-          addPosting(posting.eqText, t.value, ref);
-        }
+        let builder = builders.get(t.key);
+        if (builder === undefined) builders.set(t.key, (builder = new KeyIndexBuilder()));
+        builder.add(t, rule * 2 + (t.exact ? 1 : 0));
       }
     }
+    for (const [key, builder] of builders) matcher.postings.set(key, builder.build());
     matcher.seen = new Uint32Array(matcher.sids.length);
     return { matcher, errors };
   }
@@ -81,22 +73,15 @@ export class TraitMatcher {
     const ev = this.values.reset(signals);
     const out: number[] = [];
     const only = onlyDataSourceId ?? -1;
+    const fired = this.fired;
+    fired.length = 0;
     for (const key of signals.keys()) {
-      const posting = this.postings.get(key);
-      if (posting === undefined) continue;
+      const index = this.postings.get(key);
+      if (index === undefined) continue;
       const pv = ev.get(key);
-      if (pv === undefined) continue;
-      if (posting.eqNum.size + posting.eqText.size > 0) {
-        for (let i = 0; i < pv.num.length; i++) {
-          const x = pv.num[i] as number;
-          const refs = Number.isNaN(x) ? posting.eqText.get(pv.lower[i] as string) : posting.eqNum.get(x);
-          if (refs !== undefined) for (const ref of refs) this.consider(ref, stamp, ev, only, out);
-        }
-      }
-      for (const { ref, test } of posting.tests) {
-        if (this.seen[ref >>> 1] !== stamp && test(pv)) this.consider(ref, stamp, ev, only, out);
-      }
+      if (pv !== undefined) index.collect(pv, fired);
     }
+    for (let i = 0; i < fired.length; i++) this.consider(fired[i] as number, stamp, ev, only, out);
     for (const rule of this.alwaysCheck) this.consider(rule * 2, stamp, ev, only, out);
     return out.sort((a, b) => a - b);
   }
@@ -110,15 +95,6 @@ export class TraitMatcher {
     if ((ref & 1) === 1 || (this.fns[rule] as RuleFn)(ev)) out.push(this.sids[rule] as number);
   }
 
-  private postingsFor(key: string): KeyPostings {
-    let posting = this.postings.get(key);
-    if (posting === undefined) {
-      posting = { eqNum: new Map(), eqText: new Map(), tests: [] };
-      this.postings.set(key, posting);
-    }
-    return posting;
-  }
-
   private nextStamp(): number {
     this.stamp = (this.stamp + 1) >>> 0;
     if (this.stamp === 0) {
@@ -128,10 +104,4 @@ export class TraitMatcher {
     }
     return this.stamp;
   }
-}
-
-function addPosting<K>(map: Map<K, number[]>, key: K, ref: number): void {
-  const list = map.get(key);
-  if (list === undefined) map.set(key, [ref]);
-  else list.push(ref);
 }
