@@ -34,6 +34,12 @@ export async function openSqlite(opts: OpenSqliteOptions): Promise<Database.Data
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${opts.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
     db.pragma('foreign_keys = ON');
+    // Profiles are read and written on every event: keep hot pages in memory (64 MiB cache, reads
+    // through mmap), and leave checkpoints to the worker thread (sqlite-checkpointer.ts); the
+    // automatic threshold (≈ 80 MiB of WAL) is only a safety net.
+    db.pragma('cache_size = -65536');
+    db.pragma('mmap_size = 268435456');
+    db.pragma('wal_autocheckpoint = 20000');
     // SQLite's lower() folds ASCII only; catalog search must match the memory adapter's toLowerCase().
     db.function('audex_lower', { deterministic: true }, (s: unknown) =>
       typeof s === 'string' ? s.toLowerCase() : null,

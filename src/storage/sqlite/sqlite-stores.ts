@@ -6,6 +6,7 @@
 import type { Stores } from '../stores.js';
 import { SqliteCatalogStore } from './sqlite-catalog-store.js';
 import { openSqlite } from './sqlite-database.js';
+import { startCheckpointer } from './sqlite-checkpointer.js';
 import { SqliteIdentityStore } from './sqlite-identity-store.js';
 import { SqliteProfileStore } from './sqlite-profile-store.js';
 import { SqliteTokenStore } from './sqlite-token-store.js';
@@ -27,6 +28,7 @@ export async function createSqliteStores(opts: SqliteStoresOptions): Promise<Sto
   const catalog = new SqliteCatalogStore(db);
   const profiles = new SqliteProfileStore(db);
   const identity = new SqliteIdentityStore(db);
+  const checkpointer = startCheckpointer(db.name);
   let closing: Promise<void> | undefined;
   return {
     catalog,
@@ -38,6 +40,7 @@ export async function createSqliteStores(opts: SqliteStoresOptions): Promise<Sto
         // Profiles first: queued merges must commit before the connection goes away.
         await profiles.close();
         await Promise.all([catalog.close(), identity.close()]);
+        await checkpointer.stop();
         db.close();
       })();
       return closing;
