@@ -122,7 +122,7 @@ export async function createApp(config: Readonly<AudexConfig>, opts: AppOptions 
     rateLimiter: new RateLimiter(),
     metrics: partnerMetrics,
     reserveMs: 5,
-    gdprDefault: 'not-applies',
+    gdprDefault: config.dcs.gdprDefault,
     random: () => Math.random() * 100,
     storeLate: (visitorId, partner, settlement) => {
       const at = now();

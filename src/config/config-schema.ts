@@ -28,6 +28,8 @@ export interface DcsConfig {
   maxValuesPerKey: number;
   /** Max length of one value in characters. Default 2048. */
   maxValueLength: number;
+  /** What an absent `gdpr` parameter means: `not-applies` (TCF default) or `applies` (EU-only sites). */
+  gdprDefault: 'applies' | 'not-applies';
 }
 
 export interface AudexConfig {
@@ -74,6 +76,7 @@ export const DEFAULTS: AudexConfig = {
     maxKeys: 200,
     maxValuesPerKey: 100,
     maxValueLength: 2048,
+    gdprDefault: 'not-applies',
   },
 };
 
@@ -116,6 +119,7 @@ export const CONFIG_SCHEMA = {
         maxKeys: int(1, 10_000),
         maxValuesPerKey: int(1, 10_000),
         maxValueLength: int(1, 65_536),
+        gdprDefault: { enum: ['applies', 'not-applies'] },
       },
     },
   },

@@ -27,6 +27,7 @@ export const ENV_VARS: Readonly<Record<string, string>> = {
   AUDEX_DCS_REGION: 'dcs.region',
   AUDEX_ALLOWED_ORIGINS: 'dcs.allowedOrigins',
   AUDEX_EVENT_LOG: 'eventLog.enabled',
+  AUDEX_GDPR_DEFAULT: 'dcs.gdprDefault',
 };
 
 export interface ConfigSources {
