@@ -62,6 +62,14 @@ async function setPartner(id: number, patch: Record<string, unknown>): Promise<v
   await api('PUT', `/partners/${id}`, { ...current, ...patch });
 }
 
+/** The DCS's own event-loop delay (prom-client default metrics), to tell queueing from waiting. */
+async function eventLoopLag(): Promise<string> {
+  const text = await (await fetch(`${AUDEX}/metrics`)).text();
+  const read = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN) * 1000;
+  const p = (name: string) => read(`nodejs_eventloop_lag_${name}_seconds`).toFixed(1);
+  return `p50 ${p('p50')} ms, p99 ${p('p99')} ms, max ${p('max')} ms`;
+}
+
 const settle = () => new Promise((r) => setTimeout(r, 1500)); // catalog swap reaches the server within a second
 const fmt = (ms: number) => `${ms.toFixed(2)} ms`;
 const visitorCookie = (i: number) => ({
@@ -121,12 +129,14 @@ async function main(): Promise<void> {
     const s1 = await openLoop({ origin: AUDEX, path: eventPath, ratePerSec: rate, seconds });
     const p50 = percentile(s1.latenciesMs, 50);
     const p99 = percentile(s1.latenciesMs, 99);
+    const lag1 = await eventLoopLag();
 
     // 2. One provider hanging.
     await setPartner(3, { endpoint: `${urls[3]}/v1/segments` });
     await settle();
     const s2 = await openLoop({ origin: AUDEX, path: eventPath, ratePerSec: Math.min(rate, 200), seconds });
     const h99 = percentile(s2.latenciesMs, 99);
+    const lag2 = await eventLoopLag();
 
     // 3. All answers cached: restore provider 3, cache for an hour, warm every visitor once.
     for (const id of [1, 2, 3])
@@ -166,9 +176,11 @@ async function main(): Promise<void> {
     console.log(
       `   /event latency p50 ${fmt(p50)}  p99 ${fmt(p99)}   minus provider ${PROVIDER_MS} ms: p50 ${fmt(p50 - PROVIDER_MS)}  p99 ${fmt(p99 - PROVIDER_MS)}  (target p99 <= 3 ms)`,
     );
+    console.log(`   server event-loop lag (prom-client, since start): ${lag1}`);
     console.log(
       `2. one provider hanging, ${Math.min(rate, 200)} events/s: sent ${s2.sent}, ok ${s2.ok}, failed ${s2.failed}; reply p50 ${fmt(percentile(s2.latenciesMs, 50))}  p99 ${fmt(h99)}  max ${fmt(Math.max(...s2.latenciesMs))}  (target p99 <= ${BUDGET_MS + 5} ms)`,
     );
+    console.log(`   server event-loop lag (prom-client, since start): ${lag2}`);
     console.log(
       `3. all answers cached (${cachedRuns[0]?.tool}, 100 connections, 2 x 8 s, best run each): bare ${best(bareRuns).toFixed(0)} req/s, audex ${best(cachedRuns).toFixed(0)} req/s, p99 ${fmt(Math.min(...cachedRuns.map((x) => x.p99ms)))}; ratio ${(ratio * 100).toFixed(1)} %  (target >= 30 %)`,
     );
