@@ -99,6 +99,17 @@ export function registerEventRoute(app: FastifyInstance, opts: EventRouteOptions
   };
 
   app.route({ method: ['GET', 'POST'], url: '/event', bodyLimit: config.maxBodyBytes, handler });
+  // CORS preflight, for callers that add headers (e.g. the demo's debug panel with a bearer token);
+  // DIL's form POST is a simple request and needs none.
+  app.options('/event', async (request, reply) => {
+    applyCors(request, reply, config.allowedOrigins);
+    if (reply.hasHeader('access-control-allow-origin')) {
+      reply.header('Access-Control-Allow-Methods', 'GET, POST');
+      reply.header('Access-Control-Allow-Headers', 'content-type, authorization');
+      reply.header('Access-Control-Max-Age', '600');
+    }
+    return reply.code(204).send();
+  });
 }
 
 /** The event-log record: never `p_` keys (AAM §2.3: private, used for this call only). */

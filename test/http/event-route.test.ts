@@ -259,3 +259,29 @@ describe('health and metrics', () => {
     expect(metrics).toMatch(/audex_stage_duration_seconds_bucket\{le="[^"]+",stage="parse-signals"\}/);
   });
 });
+
+describe('CORS preflight on /event', () => {
+  let app: App;
+  beforeAll(async () => {
+    app = await testApp({ demo: false, dcs: { allowedOrigins: ['https://news.example'] } });
+  });
+  afterAll(async () => app.close());
+
+  it('answers an allowed origin with methods, headers and credentials, and an unknown one without CORS', async () => {
+    const ok = await app.server.inject({
+      method: 'OPTIONS',
+      url: '/event',
+      headers: { origin: 'https://news.example', 'access-control-request-method': 'POST' },
+    });
+    expect(ok.statusCode).toBe(204);
+    expect(ok.headers['access-control-allow-origin']).toBe('https://news.example');
+    expect(ok.headers['access-control-allow-credentials']).toBe('true');
+    expect(ok.headers['access-control-allow-headers']).toMatch(/authorization/);
+    const other = await app.server.inject({
+      method: 'OPTIONS',
+      url: '/event',
+      headers: { origin: 'https://evil.example' },
+    });
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});

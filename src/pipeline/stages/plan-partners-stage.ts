@@ -58,7 +58,11 @@ export const planPartnersStage: Stage = {
               p.mode === 'sync' ? Math.max(0, Math.min(p.tmaxMs, budgetLeft)) : p.tmaxMs,
             ),
           };
-          (p.mode === 'sync' ? ctx.syncCalls : ctx.asyncCalls).push(call);
+          if (p.mode === 'sync') ctx.syncCalls.push(call);
+          else {
+            ctx.asyncCalls.push(call);
+            ctx.partnerOutcomes[p.key] = { outcome: 'async' };
+          }
           break;
         }
       }
