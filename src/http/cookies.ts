@@ -27,6 +27,19 @@ export interface CookieOptions {
   secure: boolean;
 }
 
+/** The visitor cookie's options from the DCS configuration (lifetime renewed on every call). */
+export function visitorCookieOptions(config: {
+  cookieMaxAgeDays: number;
+  cookieDomain: string;
+  cookieSecure: boolean;
+}): CookieOptions {
+  return {
+    maxAgeSeconds: config.cookieMaxAgeDays * 86_400,
+    domain: config.cookieDomain,
+    secure: config.cookieSecure,
+  };
+}
+
 /** Serialises a Set-Cookie value. `SameSite=None; Secure` lets the cross-site iframe send it. */
 export function serializeCookie(name: string, value: string, opts: CookieOptions): string {
   let out = `${name}=${value}; Max-Age=${opts.maxAgeSeconds}; Path=/`;

@@ -8,13 +8,13 @@ import { AudexError } from '../errors/registry.js';
 import { EventContext, type EventServices } from '../pipeline/event-context.js';
 import { runPipeline, shouldTimeStages, type RunnerHooks } from '../pipeline/runner.js';
 import { STAGES } from '../pipeline/stage-list.js';
+import { hashToken } from '../admin/auth.js';
 import { startAsyncCalls } from '../pipeline/stages/call-partners-stage.js';
 import type { EventLog, TokenStore } from '../storage/ports.js';
 import type { Metrics } from '../observability/metrics.js';
-import { serializeCookie } from './cookies.js';
+import { serializeCookie, visitorCookieOptions } from './cookies.js';
 import { applyCors } from './cors.js';
 import { PIXEL_GIF } from './pixel.js';
-import { createHash } from 'node:crypto';
 
 export interface EventRouteOptions {
   services: EventServices;
@@ -27,11 +27,7 @@ export interface EventRouteOptions {
 export function registerEventRoute(app: FastifyInstance, opts: EventRouteOptions): void {
   const { services, eventLog, metrics } = opts;
   const config = services.config;
-  const cookieOpts = {
-    maxAgeSeconds: config.cookieMaxAgeDays * 86_400,
-    domain: config.cookieDomain,
-    secure: config.cookieSecure,
-  };
+  const cookieOpts = visitorCookieOptions(config);
   const stageTimers = new Map(STAGES.map((s) => [s.name, metrics.stageDuration.labels(s.name)]));
   const hooks: RunnerHooks = {
     onStage: (stage, seconds) => stageTimers.get(stage as never)?.observe(seconds),
@@ -115,7 +111,7 @@ export function registerEventRoute(app: FastifyInstance, opts: EventRouteOptions
 /** The event-log record: never `p_` keys (AAM §2.3: private, used for this call only). */
 function eventRecord(ctx: EventContext) {
   const signals: Record<string, string[]> = {};
-  for (const [k, v] of ctx.params.signals) if (!k.startsWith('p_')) signals[k] = [...v];
+  for (const [k, v] of ctx.params.signals) if (!k.startsWith('p_')) signals[k] = v;
   return {
     ts: ctx.now,
     tid: ctx.tid,
@@ -129,7 +125,6 @@ function eventRecord(ctx: EventContext) {
 
 async function isAdmin(tokens: TokenStore, authorization: string | undefined): Promise<boolean> {
   if (authorization === undefined || !authorization.startsWith('Bearer ')) return false;
-  const hash = createHash('sha256').update(authorization.slice(7).trim()).digest('hex');
-  const token = await tokens.findByHash(hash).catch(() => undefined);
+  const token = await tokens.findByHash(hashToken(authorization.slice(7).trim())).catch(() => undefined);
   return token?.role === 'admin';
 }

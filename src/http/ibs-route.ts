@@ -2,8 +2,8 @@
  * ID synchronisation (reference/aam-dcs.md §3.3): `/ibs:dpid=<dpid>&dpuuid=<id>[&redir=<url>]`
  * (also `/ibs?…` and `d_cid=<dpid>%01<id>`). Stores provider id ↔ visitor id in the identity store
  * and the provider's id in the visitor's profile, then redirects to `redir` with `${DD_UUID}`
- * replaced by the visitor id, or answers a pixel. Opted-out visitors and GDPR calls without a
- * consent string are not synced (AAM §10.4) but still redirected, with an empty id.
+ * replaced by the visitor id, or answers a pixel. Opted-out visitors and GDPR calls without
+ * Purpose 1 consent are not synced (AAM §10.4) but still redirected, with an empty id.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DcsConfig } from '../config/config-schema.js';
@@ -11,7 +11,9 @@ import type { CatalogSnapshot } from '../catalog/snapshot.js';
 import type { IdentityStore, ProfileStore } from '../storage/ports.js';
 import { isVisitorId, mintVisitorId } from '../identity/visitor-id.js';
 import { decode } from '../signals/parse-event-params.js';
-import { OPT_OUT_VALUE, readCookie, serializeCookie } from './cookies.js';
+import { OPT_OUT_VALUE, readCookie, serializeCookie, visitorCookieOptions } from './cookies.js';
+import { parseConsent } from '../privacy/consent.js';
+import { mayStore } from '../privacy/activity-gate.js';
 import { PIXEL_GIF } from './pixel.js';
 
 export interface IbsRouteOptions {
@@ -54,18 +56,24 @@ export function registerIbsRoute(app: FastifyInstance, opts: IbsRouteOptions): v
 
     const cookie = readCookie(request.headers.cookie, config.cookieName);
     const optedOut = cookie === OPT_OUT_VALUE;
-    const consentMissing = params.get('gdpr') === '1' && (params.get('gdpr_consent') ?? '') === '';
+    // The same gate as /event: under GDPR a sync needs a TC string with Purpose 1 (AAM §10.4).
+    const gdpr = params.get('gdpr');
+    const tc = params.get('gdpr_consent');
+    const consent = parseConsent(
+      {
+        ...(gdpr === '1' || gdpr === '0' ? { gdpr: gdpr === '1' ? 1 : 0 } : {}),
+        ...(tc !== undefined && tc !== '' ? { gdprConsent: tc } : {}),
+      },
+      { gdprDefault: config.gdprDefault },
+    );
+    const consentMissing = !mayStore(consent);
     let visitorId: string | undefined;
     if (!optedOut && !consentMissing) {
       visitorId = cookie !== undefined && isVisitorId(cookie) ? cookie : mintVisitorId();
       if (visitorId !== cookie) {
         reply.header(
           'Set-Cookie',
-          serializeCookie(config.cookieName, visitorId, {
-            maxAgeSeconds: config.cookieMaxAgeDays * 86_400,
-            domain: config.cookieDomain,
-            secure: config.cookieSecure,
-          }),
+          serializeCookie(config.cookieName, visitorId, visitorCookieOptions(config)),
         );
       }
     }
