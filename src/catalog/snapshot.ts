@@ -38,6 +38,18 @@ export interface CatalogSnapshot {
   readonly problems: readonly CompileProblem[];
 }
 
+/** The data source a declared id names, by integration code (`d_cid_ic`) or by id (`d_cid`). */
+export function declaredDataSource(
+  snapshot: CatalogSnapshot,
+  declared: { dpid?: number; ic?: string },
+): DataSource | undefined {
+  return declared.ic !== undefined
+    ? snapshot.dataSourcesByCode.get(declared.ic)
+    : declared.dpid !== undefined
+      ? snapshot.dataSources.get(declared.dpid)
+      : undefined;
+}
+
 export function compileSnapshot(data: CatalogData, version: number, now: number): CatalogSnapshot {
   const dataSources = new Map(data.dataSources.map((d) => [d.dataSourceId, d]));
   const dataSourcesByCode = new Map<string, DataSource>();

@@ -10,10 +10,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DcsConfig } from '../config/config-schema.js';
 import { emptyEventParams } from '../signals/event-params.js';
 import { parseEventParams } from '../signals/parse-event-params.js';
-import type { CatalogSnapshot } from '../catalog/snapshot.js';
+import { declaredDataSource, type CatalogSnapshot } from '../catalog/snapshot.js';
 import type { IdentityStore, ProfileStore } from '../storage/ports.js';
 import { isVisitorId } from '../identity/visitor-id.js';
-import { OPT_OUT_VALUE, readCookie, serializeCookie } from './cookies.js';
+import { OPT_OUT_VALUE, readCookie, serializeCookie, visitorCookieOptions } from './cookies.js';
 import { PIXEL_GIF } from './pixel.js';
 import { applyCors } from './cors.js';
 
@@ -40,8 +40,7 @@ export function registerOptOutRoutes(app: FastifyInstance, opts: OptOutRouteOpti
     const visitors = new Set<string>();
     const snapshot = opts.catalog();
     for (const d of params.declared) {
-      const ds =
-        d.ic !== undefined ? snapshot.dataSourcesByCode.get(d.ic) : snapshot.dataSources.get(d.dpid ?? -1);
+      const ds = declaredDataSource(snapshot, d);
       if (ds === undefined) continue;
       await identity.setOptOut(`${ds.dataSourceId}:${d.id}`, now);
       const v = await identity.resolve(ds.dataSourceId, d.id);
@@ -56,9 +55,8 @@ export function registerOptOutRoutes(app: FastifyInstance, opts: OptOutRouteOpti
       reply.header(
         'Set-Cookie',
         serializeCookie(config.cookieName, OPT_OUT_VALUE, {
+          ...visitorCookieOptions(config),
           maxAgeSeconds: TEN_YEARS_S,
-          domain: config.cookieDomain,
-          secure: config.cookieSecure,
         }),
       );
     }

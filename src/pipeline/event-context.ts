@@ -4,7 +4,7 @@
  */
 import type { DcsConfig } from '../config/config-schema.js';
 import type { CatalogSnapshot } from '../catalog/snapshot.js';
-import type { WireError } from '../errors/registry.js';
+import { wireError, type WireError } from '../errors/registry.js';
 import type { Profile, ProfileDelta, Realize } from '../profiles/profile.js';
 import type { DcsReply } from '../protocol/dcs-reply.js';
 import { emptyEventParams, type EventParams } from '../signals/event-params.js';
@@ -109,6 +109,14 @@ export class EventContext {
   readonly partnerOutcomes: Record<string, { outcome: string; ms?: number; detail?: string }> = {};
   /** ID-sync pixels and browser-side partner pixels for the iframe. */
   readonly pixels: DestItem[] = [];
+
+  /** The visitor opted out: nothing is collected, the reply carries 171 instead of a uuid (AAM §10). */
+  stopOptedOut(): 'respond' {
+    this.optedOut = true;
+    this.visitorId = undefined;
+    this.errors.push(wireError('OPTED_OUT'));
+    return 'respond';
+  }
 
   constructor(
     readonly req: EventRequest,

@@ -20,12 +20,7 @@ export const loadProfileStage: Stage = {
       ctx.errors.push(wireError('PROFILE_READ_FAILED'));
       return 'next';
     }
-    if (ctx.profile?.optedOut !== undefined) {
-      ctx.optedOut = true;
-      ctx.visitorId = undefined;
-      ctx.errors.push(wireError('OPTED_OUT'));
-      return 'respond';
-    }
+    if (ctx.profile?.optedOut !== undefined) return ctx.stopOptedOut();
     return 'next';
   },
 };

@@ -7,6 +7,7 @@
 import { wireError } from '../../errors/registry.js';
 import { OPT_OUT_VALUE, readCookie } from '../../http/cookies.js';
 import { isVisitorId, mintVisitorId } from '../../identity/visitor-id.js';
+import { declaredDataSource } from '../../catalog/snapshot.js';
 import type { EventContext } from '../event-context.js';
 import type { Stage } from '../stage.js';
 
@@ -18,7 +19,7 @@ export const resolveIdentityStage: Stage = {
       typeof cookieHeader === 'string' ? cookieHeader : undefined,
       ctx.services.config.cookieName,
     );
-    if (cookie === OPT_OUT_VALUE) return optOut(ctx);
+    if (cookie === OPT_OUT_VALUE) return ctx.stopOptedOut();
     if (ctx.params.uuid !== undefined) {
       ctx.visitorId = ctx.params.uuid;
       ctx.identitySource = 'd_uuid';
@@ -38,10 +39,7 @@ function resolveDeclaredDataSources(ctx: EventContext): void {
   const declared = ctx.params.declared;
   if (declared.length === 0) return;
   for (const d of declared) {
-    const ds =
-      d.ic !== undefined
-        ? ctx.snapshot.dataSourcesByCode.get(d.ic)
-        : ctx.snapshot.dataSources.get(d.dpid ?? -1);
+    const ds = declaredDataSource(ctx.snapshot, d);
     if (ds === undefined) ctx.errors.push(wireError('INVALID_CUSTOMER_ID', d.ic ?? String(d.dpid)));
     else ctx.links.push({ dpid: ds.dataSourceId, id: d.id });
   }
@@ -52,7 +50,7 @@ async function resolveDeclared(ctx: EventContext): Promise<'next' | 'respond'> {
   const identity = ctx.services.identity;
   try {
     const optedOut = await Promise.all(ctx.links.map((l) => identity.isOptedOut(`${l.dpid}:${l.id}`)));
-    if (optedOut.includes(true)) return optOut(ctx);
+    if (optedOut.includes(true)) return ctx.stopOptedOut();
     if (ctx.visitorId === undefined) {
       const mapped = await Promise.all(ctx.links.map((l) => identity.resolve(l.dpid, l.id)));
       const found = mapped.find((v) => v !== undefined);
@@ -76,11 +74,4 @@ function finish(ctx: EventContext): 'next' {
   // Server-to-server calls (d_uuid) have no browser to keep a cookie.
   ctx.setCookie = ctx.identitySource !== 'd_uuid';
   return 'next';
-}
-
-function optOut(ctx: EventContext): 'respond' {
-  ctx.optedOut = true;
-  ctx.visitorId = undefined;
-  ctx.errors.push(wireError('OPTED_OUT'));
-  return 'respond';
 }
