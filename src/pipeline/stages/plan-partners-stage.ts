@@ -1,12 +1,11 @@
 /**
- * plan-partners: which providers to ask about this visitor, and how (PRODUCT.md step 3). Parses
- * consent once, asks the planner for one decision per partner, and builds each call's input
+ * plan-partners: which providers to ask about this visitor, and how (PRODUCT.md step 3). Uses the
+ * consent parse-signals parsed, asks the planner for one decision per partner, and builds each call's input
  * through the privacy gate (only the fields that partner may receive). Also lists the ID-sync
  * pixels the iframe should fire for partners that need the provider's id and have none.
  * On failure: none expected; a partner whose request cannot be built fails alone in call-partners.
  */
 import { mayCallPartner, partnerFields } from '../../privacy/activity-gate.js';
-import { parseConsent } from '../../privacy/consent.js';
 import { planPartners } from '../../partners/runner/planner.js';
 import type { CompiledPartner } from '../../partners/runner/compiled-partner.js';
 import type { EventContext } from '../event-context.js';
@@ -20,8 +19,8 @@ export const planPartnersStage: Stage = {
   run(ctx) {
     const partners = ctx.snapshot.partners;
     const svc = ctx.services.partners;
-    const consent = ctx.consent ?? parseConsent(ctx.params.consent, { gdprDefault: svc.gdprDefault });
-    if (partners.length === 0 || ctx.visitorId === undefined) return 'next';
+    const consent = ctx.consent;
+    if (partners.length === 0 || ctx.visitorId === undefined || consent === undefined) return 'next';
     const states = ctx.profile?.partners ?? {};
     const decisions = planPartners(partners, {
       signals: ctx.params.signals,
