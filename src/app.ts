@@ -189,7 +189,12 @@ export async function createApp(config: Readonly<AudexConfig>, opts: AppOptions 
 
 async function buildStores(config: Readonly<AudexConfig>): Promise<Stores> {
   if (config.storage === 'memory') return createMemoryStores();
-  return createSqliteStores({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous });
+  return createSqliteStores({
+    dataDir: config.dataDir,
+    synchronous: config.sqliteSynchronous,
+    profileCacheSize: config.profileCacheSize,
+    sharedWriters: config.workers > 1,
+  });
 }
 
 /** The visitor id of the start-up warm-up event; its profile is deleted straight after. */

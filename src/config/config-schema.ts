@@ -48,6 +48,12 @@ export interface AudexConfig {
   sqliteSynchronous: 'NORMAL' | 'FULL';
   /** Days of inactivity after which a profile is purged (AAM: 120). */
   profileRetentionDays: number;
+  /**
+   * Profiles kept in memory after their write, so the visitor's next event skips the storage read.
+   * Default 50,000; `0` turns it off. With several workers each checks a cached profile's revision
+   * against storage before using it, so no worker serves a copy another has changed since.
+   */
+  profileCacheSize: number;
   eventLog: { enabled: boolean; maxBytes: number };
   dcs: DcsConfig;
 }
@@ -62,6 +68,7 @@ export const DEFAULTS: AudexConfig = {
   workers: 1,
   sqliteSynchronous: 'NORMAL',
   profileRetentionDays: 120,
+  profileCacheSize: 50_000,
   eventLog: { enabled: true, maxBytes: 64 * 1024 * 1024 },
   dcs: {
     region: 1,
@@ -98,6 +105,7 @@ export const CONFIG_SCHEMA = {
     workers: int(1, 256),
     sqliteSynchronous: { enum: ['NORMAL', 'FULL'] },
     profileRetentionDays: int(1, 3650),
+    profileCacheSize: int(0, 10_000_000),
     eventLog: {
       type: 'object',
       additionalProperties: false,

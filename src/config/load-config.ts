@@ -20,6 +20,7 @@ export const ENV_VARS: Readonly<Record<string, string>> = {
   AUDEX_DEMO: 'demo',
   AUDEX_WORKERS: 'workers',
   AUDEX_SQLITE_SYNCHRONOUS: 'sqliteSynchronous',
+  AUDEX_PROFILE_CACHE_SIZE: 'profileCacheSize',
   AUDEX_EVENT_BUDGET_MS: 'dcs.eventBudgetMs',
   AUDEX_COOKIE_NAME: 'dcs.cookieName',
   AUDEX_COOKIE_DOMAIN: 'dcs.cookieDomain',
@@ -76,7 +77,14 @@ export function loadConfig(sources: ConfigSources = {}): Readonly<AudexConfig> {
   return deepFreeze(config) as unknown as Readonly<AudexConfig>;
 }
 
-const NUMERIC = new Set(['port', 'workers', 'profileRetentionDays', 'dcs.eventBudgetMs', 'dcs.region']);
+const NUMERIC = new Set([
+  'port',
+  'workers',
+  'profileRetentionDays',
+  'profileCacheSize',
+  'dcs.eventBudgetMs',
+  'dcs.region',
+]);
 const BOOLEAN = new Set(['demo', 'dcs.cookieSecure', 'eventLog.enabled']);
 const LIST = new Set(['dcs.allowedOrigins']);
 

@@ -80,9 +80,10 @@ export interface MergeBasis {
 /**
  * Visitor profiles. `merge` applies the delta atomically against the latest stored profile
  * (creating it when absent) and resolves only once the write is durable (group commit allowed).
- * `get` returns the profile with its stored `rev`. With a `basis` whose `rev` is still the stored
- * one, `merge` may store `basis.merged` as is; otherwise it applies `delta` as without a basis, so a
- * stale basis never loses an update.
+ * `get` returns the profile with its stored `rev`; the caller owns that object. With a `basis` whose
+ * `rev` is still the stored one, `merge` may store `basis.merged` as is; otherwise it applies `delta`
+ * as without a basis, so a stale basis never loses an update. What `merge` resolves with is the
+ * store's: callers read it and never mutate it (a store may keep it, e.g. as a cache entry).
  */
 export interface ProfileStore {
   get(visitorId: string): Promise<Profile | undefined>;

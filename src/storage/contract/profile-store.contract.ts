@@ -102,9 +102,8 @@ export function profileStoreContract(name: string, make: () => Promise<ProfileSt
       expect(await store.get('v1')).toEqual(after);
     });
 
-    it('hands out copies: mutating a result does not change the store', async () => {
-      const p = await store.merge('v1', { segmentsAdd: [1] }, T0);
-      p.segments['2'] = T0;
+    it('hands out copies: mutating what get returned does not change the store', async () => {
+      await store.merge('v1', { segmentsAdd: [1] }, T0);
       const got = await store.get('v1');
       if (got !== undefined) got.segments['3'] = T0;
       expect(Object.keys((await store.get('v1'))?.segments ?? {})).toEqual(['1']);

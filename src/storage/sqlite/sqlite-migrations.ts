@@ -60,6 +60,11 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'profile revision for optimistic merges',
     sql: `ALTER TABLE profiles ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;`,
   },
+  {
+    version: 3,
+    description: 'no index on profiles.seen: every event rewrote it; the purge scans instead',
+    sql: `DROP INDEX IF EXISTS profiles_seen;`,
+  },
 ];
 
 /** The schema version this build expects. */

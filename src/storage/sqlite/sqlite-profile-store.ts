@@ -1,5 +1,7 @@
 /**
- * SQLite `ProfileStore`: one JSON row per visitor with a `seen` column for `purgeInactive`.
+ * SQLite `ProfileStore`: one JSON row per visitor with a `seen` column for `purgeInactive` (unindexed:
+ * an index on a column every event changes would cost each write a second B-tree update, for a
+ * maintenance scan that runs rarely).
  *
  * Group commit: `merge` and `delete` calls made in one event-loop turn are queued and applied, in
  * call order, inside one `BEGIN IMMEDIATE` transaction on `setImmediate`. Each promise settles only
@@ -39,8 +41,14 @@ export class SqliteProfileStore implements ProfileStore {
   constructor(db: Database.Database) {
     this.#sql = {
       get: db.prepare('SELECT json, rev FROM profiles WHERE visitor_id = ?'),
-      json: db.prepare('SELECT json FROM profiles WHERE visitor_id = ?').pluck(),
       rev: db.prepare('SELECT rev FROM profiles WHERE visitor_id = ?').pluck(),
+      // The optimistic writes: each succeeds only if the row is still at the revision the event read.
+      insertNew: db.prepare(
+        'INSERT INTO profiles (visitor_id, json, seen, rev) VALUES (?, ?, ?, 1) ON CONFLICT (visitor_id) DO NOTHING',
+      ),
+      updateAt: db.prepare(
+        'UPDATE profiles SET json = ?, seen = ?, rev = ? WHERE visitor_id = ? AND rev = ?',
+      ),
       upsert: db.prepare(
         `INSERT INTO profiles (visitor_id, json, seen, rev) VALUES (?, ?, ?, ?)
          ON CONFLICT (visitor_id) DO UPDATE SET json = excluded.json, seen = excluded.seen, rev = excluded.rev`,
@@ -58,6 +66,12 @@ export class SqliteProfileStore implements ProfileStore {
     const profile = JSON.parse(row.json) as Profile;
     profile.rev = row.rev;
     return profile;
+  }
+
+  /** The stored revision of a profile, undefined when there is none (validates cached copies). */
+  revisionOf(visitorId: string): number | undefined {
+    this.#assertOpen();
+    return this.#sql.rev.get(visitorId) as number | undefined;
   }
 
   merge(visitorId: string, delta: ProfileDelta, now: number, basis?: MergeBasis): Promise<Profile> {
@@ -123,19 +137,33 @@ export class SqliteProfileStore implements ProfileStore {
   #apply(op: Op): Outcome {
     if (op.kind === 'delete')
       return { kind: 'delete', deleted: this.#sql.remove.run(op.visitorId).changes > 0 };
-    // Optimistic path: nobody wrote since the event read revision `basis.rev`, so the event's own
-    // merged profile is the answer — no second parse and apply. Otherwise merge as usual.
-    const rev = (this.#sql.rev.get(op.visitorId) as number | undefined) ?? 0;
-    let profile: Profile;
-    if (op.basis !== undefined && op.basis.rev === rev) profile = op.basis.merged;
-    else {
-      const stored = this.#sql.json.get(op.visitorId) as string | undefined;
-      profile = stored === undefined ? emptyProfile(op.now) : (JSON.parse(stored) as Profile);
-      applyDelta(profile, op.delta, op.now);
-    }
-    profile.rev = rev + 1;
+    // Optimistic path: one statement that writes the event's own merged profile only if nobody
+    // wrote since the event read revision `basis.rev` — no second read, parse or apply.
+    if (op.basis !== undefined && this.#writeIfUnchanged(op.visitorId, op.basis))
+      return { kind: 'merge', profile: op.basis.merged };
+    const row = this.#sql.get.get(op.visitorId) as { json: string; rev: number } | undefined;
+    const profile = row === undefined ? emptyProfile(op.now) : (JSON.parse(row.json) as Profile);
+    applyDelta(profile, op.delta, op.now);
+    profile.rev = (row?.rev ?? 0) + 1;
     this.#sql.upsert.run(op.visitorId, JSON.stringify(profile), profile.seen, profile.rev);
     return { kind: 'merge', profile };
+  }
+
+  /** Stores `basis.merged` at `basis.rev + 1` if the row is still at `basis.rev`; false otherwise. */
+  #writeIfUnchanged(visitorId: string, basis: MergeBasis): boolean {
+    const profile = basis.merged;
+    const rev = basis.rev + 1;
+    const previousRev = profile.rev;
+    profile.rev = rev;
+    const json = JSON.stringify(profile);
+    const changes =
+      basis.rev === 0
+        ? this.#sql.insertNew.run(visitorId, json, profile.seen).changes
+        : this.#sql.updateAt.run(json, profile.seen, rev, visitorId, basis.rev).changes;
+    if (changes === 1) return true;
+    if (previousRev === undefined) delete profile.rev;
+    else profile.rev = previousRev;
+    return false;
   }
 
   #assertOpen(): void {

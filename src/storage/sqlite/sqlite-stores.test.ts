@@ -34,6 +34,18 @@ function harness<K extends 'catalog' | 'profiles' | 'identity' | 'tokens'>(key: 
 
 catalogStoreContract('sqlite', harness('catalog'));
 profileStoreContract('sqlite', harness('profiles'));
+profileStoreContract('sqlite behind the profile cache', async () => {
+  const stores = await createSqliteStores({ dataDir: freshDir(), profileCacheSize: 1000 });
+  return { store: stores.profiles, cleanup: () => stores.close() };
+});
+profileStoreContract('sqlite behind the profile cache, shared with other writers', async () => {
+  const stores = await createSqliteStores({
+    dataDir: freshDir(),
+    profileCacheSize: 1000,
+    sharedWriters: true,
+  });
+  return { store: stores.profiles, cleanup: () => stores.close() };
+});
 identityStoreContract('sqlite', harness('identity'));
 tokenStoreContract('sqlite', harness('tokens'));
 
@@ -148,6 +160,22 @@ describe('sqlite stores extras', () => {
     }
   });
 
+  it('two workers with profile caches: neither serves a copy the other has changed', async () => {
+    const dataDir = freshDir();
+    const opts = { dataDir, profileCacheSize: 100, sharedWriters: true };
+    const a = await createSqliteStores(opts);
+    const b = await createSqliteStores(opts);
+    try {
+      await a.profiles.merge('v', { segmentsAdd: [1] }, T0); // a caches rev 1
+      await b.profiles.merge('v', { segmentsAdd: [2] }, T0 + 1); // rev 2, written by b
+      expect(Object.keys((await a.profiles.get('v'))?.segments ?? {}).sort()).toEqual(['1', '2']);
+      // Untouched since b wrote it, b's cached copy is current and is used as is.
+      await a.profiles.merge('w', { segmentsAdd: [3] }, T0);
+      expect((await a.profiles.get('w'))?.rev).toBe(1);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
   it('two connections share catalog ids and the version counter', async () => {
     const dataDir = freshDir();
     const a = await createSqliteStores({ dataDir });

@@ -9,6 +9,7 @@ import { openSqlite } from './sqlite-database.js';
 import { startCheckpointer } from './sqlite-checkpointer.js';
 import { SqliteIdentityStore } from './sqlite-identity-store.js';
 import { SqliteProfileStore } from './sqlite-profile-store.js';
+import { CachedProfileStore } from '../profile-cache.js';
 import { SqliteTokenStore } from './sqlite-token-store.js';
 import { runMigrations } from './sqlite-migrations.js';
 
@@ -20,13 +21,29 @@ export interface SqliteStoresOptions {
    * `'FULL'`: also survives power loss, at one fsync per commit (batched by group commit).
    */
   synchronous?: 'NORMAL' | 'FULL';
+  /** Profiles kept in memory after their write (see `CachedProfileStore`); 0 or absent = none. */
+  profileCacheSize?: number;
+  /**
+   * Other processes write the same database (cluster workers): cached profiles are then checked
+   * against the stored revision before use.
+   */
+  sharedWriters?: boolean;
 }
 
 /** Opens (creating and migrating as needed) the SQLite stores. Several processes may share one dataDir. */
 export async function createSqliteStores(opts: SqliteStoresOptions): Promise<Stores> {
   const db = await openSqlite(opts);
   const catalog = new SqliteCatalogStore(db);
-  const profiles = new SqliteProfileStore(db);
+  const stored = new SqliteProfileStore(db);
+  const cacheSize = opts.profileCacheSize ?? 0;
+  const profiles =
+    cacheSize > 0
+      ? new CachedProfileStore(
+          stored,
+          cacheSize,
+          opts.sharedWriters === true ? (id) => stored.revisionOf(id) : undefined,
+        )
+      : stored;
   const identity = new SqliteIdentityStore(db);
   const checkpointer = startCheckpointer(db.name);
   let closing: Promise<void> | undefined;

@@ -1,0 +1,87 @@
+/**
+ * A read cache in front of any `ProfileStore`: the profile an event wrote is kept in memory, so the
+ * visitor's next event reads it without a storage round trip and without decoding it again.
+ *
+ * Ownership instead of copies: `get` hands the cached object out and forgets it, so two events of
+ * one visitor never share (and mutate) one object — the second reads the store. `merge` caches the
+ * profile it resolves with, keeping whichever has the higher `rev`. Writes go to the store as
+ * before, revision-checked, so a stale cached copy can never lose an update (see `MergeBasis`).
+ *
+ * Only for a process that is the sole writer of its profiles (one process per data directory): a
+ * cache per cluster worker would serve a copy another worker has since changed. Bounded: least
+ * recently written entries are dropped first.
+ */
+import type { Profile, ProfileDelta } from '../profiles/profile.js';
+import type { MergeBasis, ProfileStore } from './ports.js';
+
+export class CachedProfileStore implements ProfileStore {
+  readonly #inner: ProfileStore;
+  readonly #capacity: number;
+  /** visitor id → last written profile; Map order is write order, oldest first. */
+  readonly #entries = new Map<string, Profile>();
+
+  readonly #revisionOf: ((visitorId: string) => number | undefined) | undefined;
+
+  /**
+   * @param revisionOf the stored `rev` of a profile (undefined = none), for stores shared with
+   *   other writers; omit it when this process is the only writer.
+   */
+  constructor(inner: ProfileStore, capacity: number, revisionOf?: (visitorId: string) => number | undefined) {
+    this.#inner = inner;
+    this.#capacity = Math.max(0, Math.floor(capacity));
+    this.#revisionOf = revisionOf;
+  }
+
+  /** Number of cached profiles (metrics, tests). */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  get(visitorId: string): Promise<Profile | undefined> {
+    const cached = this.#entries.get(visitorId);
+    if (cached === undefined) return this.#inner.get(visitorId);
+    this.#entries.delete(visitorId);
+    if (this.#revisionOf !== undefined && this.#revisionOf(visitorId) !== cached.rev)
+      return this.#inner.get(visitorId);
+    return Promise.resolve(cached);
+  }
+
+  async merge(visitorId: string, delta: ProfileDelta, now: number, basis?: MergeBasis): Promise<Profile> {
+    // A merge without a basis (late partner answers, opt-out, ID sync) may race an event that holds
+    // the cached copy; that event's write then fails its revision check and re-reads the store.
+    const merged = await this.#inner.merge(visitorId, delta, now, basis);
+    this.#remember(visitorId, merged);
+    return merged;
+  }
+
+  async delete(visitorId: string): Promise<boolean> {
+    this.#entries.delete(visitorId);
+    const deleted = await this.#inner.delete(visitorId);
+    this.#entries.delete(visitorId); // a merge that resolved meanwhile must not bring it back
+    return deleted;
+  }
+
+  purgeInactive(olderThan: number): Promise<number> {
+    for (const [id, p] of this.#entries) if (p.seen < olderThan) this.#entries.delete(id);
+    return this.#inner.purgeInactive(olderThan);
+  }
+
+  close(): Promise<void> {
+    this.#entries.clear();
+    return this.#inner.close();
+  }
+
+  #remember(visitorId: string, profile: Profile): void {
+    if (this.#capacity === 0) return;
+    const held = this.#entries.get(visitorId);
+    if (held !== undefined) {
+      if ((held.rev ?? 0) > (profile.rev ?? 0)) return;
+      this.#entries.delete(visitorId); // re-insert at the young end
+    }
+    this.#entries.set(visitorId, profile);
+    if (this.#entries.size > this.#capacity) {
+      const oldest = this.#entries.keys().next();
+      if (oldest.done !== true) this.#entries.delete(oldest.value);
+    }
+  }
+}
