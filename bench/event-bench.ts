@@ -1,14 +1,16 @@
 /**
  * `npm run bench:event` — /event throughput and latency as a ratio of a bare node:http hello world
- * measured in the same run (issue: foundation, target ≥ 35 %). The Audex server runs as in
- * production (`audex start`, SQLite in a temp data dir, demo workspace) on one core; the load
- * generator on the other. Runs alternate baseline/Audex to spread machine noise across both.
+ * measured in the same run (issue: foundation, target ≥ 35 %). Audex runs as in production
+ * (`audex start`, SQLite in a temp data dir, demo workspace) twice: as one process, and with
+ * `--workers 2` (one per core of this machine, sharing the database); the bare server is one
+ * process. Runs alternate baseline/Audex to spread machine noise across all of them.
  *
- * Flags: --seconds N (default 10), --rounds N (default 2), --connections N (default 100).
+ * Flags: --seconds N (default 10), --rounds N (default 2), --connections N (default 100),
+ * --workers N (default 2; 1 skips the clustered run).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { haveWrk, load, type LoadResult } from './load.js';
@@ -19,6 +21,7 @@ for (let i = 2; i < process.argv.length; i += 2)
 const seconds = Number(args.get('seconds') ?? 10);
 const rounds = Number(args.get('rounds') ?? 2);
 const connections = Number(args.get('connections') ?? 100);
+const workers = Number(args.get('workers') ?? 2);
 
 /** 15 signals (8 c_ keys, 7 d_ keys as DIL sends), 3 d_sid, JSON reply. */
 export const EVENT_QUERY =
@@ -41,6 +44,49 @@ function startChild(script: string, argv: string[], env: NodeJS.ProcessEnv = {})
       if (d.toString().includes('listening on')) resolve(child);
     });
   });
+}
+
+/** Waits until `url` answers (a clustered server announces itself before its workers listen). */
+async function ready(url: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+/** `audex start` on `port` in a fresh data directory, with the demo's partner paused. */
+async function startAudex(port: number, nWorkers: number): Promise<{ child: ChildProcess; dataDir: string }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'audex-bench-'));
+  const child = fork(
+    mainJs,
+    [
+      'start',
+      '--port',
+      String(port),
+      '--data-dir',
+      dataDir,
+      '--log-level',
+      'warn',
+      '--workers',
+      String(nWorkers),
+    ],
+    {
+      env: { ...process.env, AUDEX_COOKIE_SECURE: 'false', AUDEX_ADMIN_TOKEN: BENCH_TOKEN },
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    },
+  );
+  await ready(`http://127.0.0.1:${port}/readyz`);
+  // This benchmark measures the DCS itself (foundation issue): the demo's real-time partner is
+  // paused so no provider call is made; `npm run bench:partners` measures the partner path.
+  await pauseDemoPartner(`http://127.0.0.1:${port}`);
+  return { child, dataDir };
 }
 
 const BENCH_TOKEN = 'bench-admin-token-0123456789';
@@ -68,53 +114,34 @@ function median(xs: number[]): number {
 
 async function main(): Promise<void> {
   const useWrk = await haveWrk();
-  const dataDir = mkdtempSync(join(tmpdir(), 'audex-bench-'));
   const bare = await startChild(join(here, 'bare-server.js'), ['18181']);
-  const audex = await startChild(
-    mainJs,
-    ['start', '--port', '18182', '--data-dir', dataDir, '--log-level', 'warn'],
-    { AUDEX_COOKIE_SECURE: 'false', AUDEX_ADMIN_TOKEN: BENCH_TOKEN },
-  );
-  // This benchmark measures the DCS itself (foundation issue): the demo's real-time partner is
-  // paused so no provider call is made; `npm run bench:partners` measures the partner path.
-  await pauseDemoPartner('http://127.0.0.1:18182');
-  const results: { bare: LoadResult[]; audex: LoadResult[] } = { bare: [], audex: [] };
+  const servers = [{ name: 'audex /event, 1 process', port: 18182, workers: 1 }];
+  if (workers > 1) servers.push({ name: `audex /event, ${workers} workers`, port: 18183, workers });
+  const started = await Promise.all(servers.map((s) => startAudex(s.port, s.workers)));
+  const results = { bare: [] as LoadResult[], audex: servers.map(() => [] as LoadResult[]) };
+  const audexUrl = (port: number) => `http://127.0.0.1:${port}/event?${EVENT_QUERY}`;
   try {
-    const warm = { seconds: 3, connections };
-    await load({ ...warm, url: 'http://127.0.0.1:18181/', cookie: COOKIE }, useWrk);
-    await load(
-      {
-        ...warm,
-        url: `http://127.0.0.1:18182/event?${EVENT_QUERY}`,
-        cookie: COOKIE,
-      },
-      useWrk,
-    );
+    const warm = { seconds: 3, connections, cookie: COOKIE };
+    await load({ ...warm, url: 'http://127.0.0.1:18181/' }, useWrk);
+    for (const s of servers) await load({ ...warm, url: audexUrl(s.port) }, useWrk);
     for (let r = 0; r < rounds; r++) {
       // The baseline gets the same request script (random visitor cookie) so the client costs the same.
       results.bare.push(
         await load({ url: 'http://127.0.0.1:18181/', seconds, connections, cookie: COOKIE }, useWrk),
       );
-      results.audex.push(
-        await load(
-          {
-            url: `http://127.0.0.1:18182/event?${EVENT_QUERY}`,
-            seconds,
-            connections,
-            cookie: COOKIE,
-          },
-          useWrk,
-        ),
-      );
+      for (const [i, s] of servers.entries())
+        results.audex[i]?.push(
+          await load({ url: audexUrl(s.port), seconds, connections, cookie: COOKIE }, useWrk),
+        );
     }
   } finally {
     bare.kill('SIGTERM');
-    audex.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 500));
-    rmSync(dataDir, { recursive: true, force: true });
+    for (const { child } of started) child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 1000));
+    for (const { dataDir } of started) rmSync(dataDir, { recursive: true, force: true });
   }
   const row = (name: string, rs: LoadResult[]) =>
-    `${name.padEnd(28)} ${rs
+    `${name.padEnd(30)} ${rs
       .map((r) => r.rps.toFixed(0))
       .join(' / ')
       .padEnd(20)} median ${median(rs.map((r) => r.rps))
@@ -122,13 +149,18 @@ async function main(): Promise<void> {
       .padStart(
         7,
       )} req/s   p50 ${median(rs.map((r) => r.p50ms)).toFixed(2)} ms   p99 ${median(rs.map((r) => r.p99ms)).toFixed(2)} ms   errors ${rs.reduce((n, r) => n + r.errors, 0)}`;
-  const ratio = median(results.audex.map((r) => r.rps)) / median(results.bare.map((r) => r.rps));
+  const bareRps = median(results.bare.map((r) => r.rps));
   console.log(
-    `\n/event benchmark — ${results.bare[0]?.tool}, ${connections} connections, ${seconds}s x ${rounds} rounds, node ${process.version}`,
+    `\n/event benchmark — ${results.bare[0]?.tool}, ${connections} connections, ${seconds}s x ${rounds} rounds, node ${process.version}, load avg ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
   );
   console.log(row('bare node:http hello', results.bare));
-  console.log(row('audex /event (sqlite)', results.audex));
-  console.log(`ratio audex/bare: ${(ratio * 100).toFixed(1)} %  (target >= 35 %)`);
+  for (const [i, s] of servers.entries()) console.log(row(s.name, results.audex[i] ?? []));
+  for (const [i, s] of servers.entries()) {
+    const ratio = median((results.audex[i] ?? []).map((r) => r.rps)) / bareRps;
+    console.log(`ratio ${s.name} / bare: ${(ratio * 100).toFixed(1)} %  (target >= 35 %)`);
+  }
 }
 
 await main();

@@ -8,7 +8,8 @@ import type { AudexConfig } from './config/config-schema.js';
 import { CatalogService } from './catalog/catalog-service.js';
 import type { CatalogSnapshot } from './catalog/snapshot.js';
 import { Metrics } from './observability/metrics.js';
-import { registerEventRoute } from './http/event-route.js';
+import { createEventHandler, registerEventRoute } from './http/event-route.js';
+import { eventFastLane, laneServerFactory, type Lane } from './http/event-fast-lane.js';
 import { registerOptOutRoutes } from './http/optout-route.js';
 import { registerHealthRoutes } from './http/health-routes.js';
 import { errorHandler } from './http/error-handler.js';
@@ -75,7 +76,10 @@ export async function createApp(config: Readonly<AudexConfig>, opts: AppOptions 
   const mintedAdminToken = await ensureAdminToken(stores.tokens, config.adminToken, now());
   const metrics = new Metrics({ defaultMetrics: opts.defaultMetrics ?? true });
 
+  // Installed once the /event handler exists; the server asks for it per request.
+  const fastLane: { lane?: Lane } = {};
   const server = Fastify({
+    serverFactory: laneServerFactory(() => fastLane.lane),
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     // Per-request log lines would cost more than the /event pipeline itself; metrics cover requests.
     logController: new LogController({ disableRequestLogging: true }),
@@ -143,13 +147,16 @@ export async function createApp(config: Readonly<AudexConfig>, opts: AppOptions 
     now,
     partners,
   };
-  registerEventRoute(server, {
+  const eventRoute = {
     services,
     eventLog,
     tokens: stores.tokens,
     metrics,
-    onCrash: (stage, err) => server.log.error({ err, stage }, 'pipeline stage crashed'),
-  });
+    onCrash: (stage: string, err: unknown) => server.log.error({ err, stage }, 'pipeline stage crashed'),
+  };
+  const handleEvent = createEventHandler(eventRoute);
+  registerEventRoute(server, eventRoute, handleEvent);
+  fastLane.lane = eventFastLane(handleEvent, (err) => server.log.error({ err }, 'request failed'));
   registerOptOutRoutes(server, { ...services, config: config.dcs });
   registerIbsRoute(server, { ...services, config: config.dcs });
   registerHealthRoutes(server, { metrics, profiles: stores.profiles, catalog: current });

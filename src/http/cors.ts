@@ -5,11 +5,22 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 export function applyCors(request: FastifyRequest, reply: FastifyReply, allowed: readonly string[]): void {
-  const origin = request.headers.origin;
-  if (origin === undefined || !isAllowed(origin, allowed)) return;
-  reply.header('Access-Control-Allow-Origin', origin);
-  reply.header('Access-Control-Allow-Credentials', 'true');
-  reply.header('Vary', 'Origin');
+  for (const [name, value] of corsHeaders(request.headers.origin, allowed)) reply.header(name, value);
+}
+
+/** The CORS response headers for `origin`, appended to `into` (none when it is not allowed). */
+export function corsHeaders(
+  origin: string | undefined,
+  allowed: readonly string[],
+  into: Array<[string, string]> = [],
+): Array<[string, string]> {
+  if (origin === undefined || !isAllowed(origin, allowed)) return into;
+  into.push(
+    ['Access-Control-Allow-Origin', origin],
+    ['Access-Control-Allow-Credentials', 'true'],
+    ['Vary', 'Origin'],
+  );
+  return into;
 }
 
 export function isAllowed(origin: string, allowed: readonly string[]): boolean {

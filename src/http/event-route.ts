@@ -3,6 +3,7 @@
  * the pipeline: raw query/body in, reply encoding (JSON, JSONP, pixel), cookie, CORS and `X-Error`
  * out. Event records are appended to the event log after the reply is built.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AudexError } from '../errors/registry.js';
 import { EventContext, type EventServices } from '../pipeline/event-context.js';
@@ -13,7 +14,7 @@ import { startAsyncCalls } from '../pipeline/stages/call-partners-stage.js';
 import type { EventLog, TokenStore } from '../storage/ports.js';
 import type { Metrics } from '../observability/metrics.js';
 import { serializeCookie, visitorCookieOptions } from './cookies.js';
-import { applyCors } from './cors.js';
+import { applyCors, corsHeaders } from './cors.js';
 import { PIXEL_GIF } from './pixel.js';
 
 export interface EventRouteOptions {
@@ -24,7 +25,28 @@ export interface EventRouteOptions {
   onCrash: (stage: string, err: unknown) => void;
 }
 
-export function registerEventRoute(app: FastifyInstance, opts: EventRouteOptions): void {
+/** One `/event` call as the handler needs it, whatever carried it (fastify or the fast lane). */
+export interface EventRequest {
+  /** Raw request target: path and query string. */
+  url: string;
+  headers: IncomingHttpHeaders;
+  ip: string;
+  /** Form body (POST). */
+  body?: string;
+}
+
+/** The reply: status 200 with these headers and body; `errors` is the `X-Error` header value. */
+export interface EventResponse {
+  headers: Array<[string, string]>;
+  contentType: string;
+  body: string | Buffer;
+}
+
+/**
+ * The `/event` handler without a web framework: request in, reply out. Throws `AudexError` for
+ * transport-level faults (413 for an oversized URL); everything else is a 200 with coded errors.
+ */
+export function createEventHandler(opts: EventRouteOptions): (req: EventRequest) => Promise<EventResponse> {
   const { services, eventLog, metrics } = opts;
   const config = services.config;
   const cookieOpts = visitorCookieOptions(config);
@@ -41,27 +63,17 @@ export function registerEventRoute(app: FastifyInstance, opts: EventRouteOptions
     no_consent: metrics.events.labels('no_consent'),
   };
 
-  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+  return async (request) => {
     const url = request.url;
     if (url.length > config.maxUrlBytes)
       throw new AudexError('AUDEX_PAYLOAD_TOO_LARGE', `URL longer than ${config.maxUrlBytes} bytes`);
     const q = url.indexOf('?');
     const query = q === -1 ? '' : url.slice(q + 1);
-    // Only form bodies carry key-values (AAM §2.2); fastify's JSON parser must not sneak one in.
-    if (request.body !== undefined && request.body !== null && typeof request.body !== 'string') {
-      throw new AudexError(
-        'AUDEX_UNSUPPORTED_MEDIA_TYPE',
-        'POST /event takes application/x-www-form-urlencoded',
-      );
-    }
-    const body = typeof request.body === 'string' ? request.body : undefined;
-    const admin = query.includes('d_debug=1') && (await isAdmin(opts.tokens, request.headers.authorization));
-    const ctx = new EventContext(
-      { query, ...(body !== undefined ? { body } : {}), headers: request.headers, ip: request.ip, admin },
-      services,
-    );
+    const debug = query.includes('d_debug=1');
+    const admin = debug && (await isAdmin(opts.tokens, request.headers.authorization));
+    const ctx = new EventContext({ ...request, query, admin }, services);
     const t0 = performance.now();
-    await runPipeline(ctx, STAGES, hooks, shouldTimeStages(query.includes('d_debug=1')));
+    await runPipeline(ctx, STAGES, hooks, shouldTimeStages(debug));
     metrics.eventDuration.observe((performance.now() - t0) / 1000);
     const out = ctx.reply;
     if (out === undefined) throw new AudexError('AUDEX_INTERNAL', 'pipeline produced no reply');
@@ -76,22 +88,50 @@ export function registerEventRoute(app: FastifyInstance, opts: EventRouteOptions
             ? outcomes.ok
             : outcomes.error
     ).inc();
+    const headers: Array<[string, string]> = [['Cache-Control', 'no-store']];
     if (out.errors !== undefined) {
       for (const e of out.errors) metrics.dcsErrors.labels(String(e.code)).inc();
-      reply.header('X-Error', out.errors.map((e) => e.code).join(','));
+      headers.push(['X-Error', out.errors.map((e) => e.code).join(',')]);
     }
-    reply.header('Cache-Control', 'no-store');
-    applyCors(request, reply, config.allowedOrigins);
+    corsHeaders(request.headers.origin, config.allowedOrigins, headers);
     if (ctx.setCookie && ctx.visitorId !== undefined && !ctx.optedOut && ctx.params.fatal === undefined) {
-      reply.header('Set-Cookie', serializeCookie(config.cookieName, ctx.visitorId, cookieOpts));
+      headers.push(['Set-Cookie', serializeCookie(config.cookieName, ctx.visitorId, cookieOpts)]);
     }
     if (eventLog !== undefined && ctx.written) eventLog.append(eventRecord(ctx));
     startAsyncCalls(ctx);
-    if (!ctx.params.rtbd) return reply.type('image/gif').send(PIXEL_GIF);
+    if (!ctx.params.rtbd) return { headers, contentType: 'image/gif', body: PIXEL_GIF };
     const json = JSON.stringify(out);
     const cb = ctx.params.callback;
-    if (cb !== undefined) return reply.type('application/javascript; charset=utf-8').send(`${cb}(${json});`);
-    return reply.type('application/json; charset=utf-8').send(json);
+    if (cb !== undefined)
+      return { headers, contentType: 'application/javascript; charset=utf-8', body: `${cb}(${json});` };
+    return { headers, contentType: 'application/json; charset=utf-8', body: json };
+  };
+}
+
+/** `GET|POST /event` on fastify (every POST, and GETs that do not take the fast lane). */
+export function registerEventRoute(
+  app: FastifyInstance,
+  opts: EventRouteOptions,
+  handle: (req: EventRequest) => Promise<EventResponse> = createEventHandler(opts),
+): void {
+  const config = opts.services.config;
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    // Only form bodies carry key-values (AAM §2.2); fastify's JSON parser must not sneak one in.
+    if (request.body !== undefined && request.body !== null && typeof request.body !== 'string') {
+      throw new AudexError(
+        'AUDEX_UNSUPPORTED_MEDIA_TYPE',
+        'POST /event takes application/x-www-form-urlencoded',
+      );
+    }
+    const body = typeof request.body === 'string' ? request.body : undefined;
+    const res = await handle({
+      url: request.url,
+      headers: request.headers,
+      ip: request.ip,
+      ...(body !== undefined ? { body } : {}),
+    });
+    for (const [name, value] of res.headers) reply.header(name, value);
+    return reply.type(res.contentType).send(res.body);
   };
 
   app.route({ method: ['GET', 'POST'], url: '/event', bodyLimit: config.maxBodyBytes, handler });
