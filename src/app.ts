@@ -157,6 +157,10 @@ export async function createApp(config: Readonly<AudexConfig>, opts: AppOptions 
   const handleEvent = createEventHandler(eventRoute);
   registerEventRoute(server, eventRoute, handleEvent);
   fastLane.lane = eventFastLane(handleEvent, (err) => server.log.error({ err }, 'request failed'));
+  // Shutting down: requests still arriving on open connections get fastify's 503, as every route does.
+  server.addHook('preClose', async () => {
+    delete fastLane.lane;
+  });
   registerOptOutRoutes(server, { ...services, config: config.dcs });
   registerIbsRoute(server, { ...services, config: config.dcs });
   registerHealthRoutes(server, { metrics, profiles: stores.profiles, catalog: current });
