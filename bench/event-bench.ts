@@ -9,7 +9,7 @@
  * --workers N (default 2; 1 skips the clustered run).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -107,6 +107,37 @@ async function pauseDemoPartner(base: string): Promise<void> {
   await new Promise((r) => setTimeout(r, 1500)); // the catalog swap reaches the server within a second
 }
 
+/**
+ * CPU time (user + system, µs) a server process and its cluster workers have used so far, from
+ * /proc (Linux; undefined elsewhere). CPU per request is robust to the machine's noise, unlike
+ * req/s: it says what each request costs whether or not something else was running.
+ */
+function cpuMicros(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean);
+    const ticks = (p: string | number) => {
+      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      return Number(fields[11]) + Number(fields[12]);
+    };
+    return [pid, ...children].reduce<number>((sum, p) => sum + ticks(p), 0) * (1e6 / 100); // USER_HZ 100
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs one load and adds the server's CPU µs per request. */
+async function measured(
+  pid: number | undefined,
+  run: () => Promise<LoadResult>,
+): Promise<LoadResult & { cpuUs?: number }> {
+  const before = cpuMicros(pid);
+  const result = await run();
+  const after = cpuMicros(pid);
+  if (before === undefined || after === undefined || result.rps === 0) return result;
+  return { ...result, cpuUs: (after - before) / (result.rps * seconds) };
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] ?? 0;
@@ -118,7 +149,8 @@ async function main(): Promise<void> {
   const servers = [{ name: 'audex /event, 1 process', port: 18182, workers: 1 }];
   if (workers > 1) servers.push({ name: `audex /event, ${workers} workers`, port: 18183, workers });
   const started = await Promise.all(servers.map((s) => startAudex(s.port, s.workers)));
-  const results = { bare: [] as LoadResult[], audex: servers.map(() => [] as LoadResult[]) };
+  type Run = LoadResult & { cpuUs?: number };
+  const results = { bare: [] as Run[], audex: servers.map(() => [] as Run[]) };
   const audexUrl = (port: number) => `http://127.0.0.1:${port}/event?${EVENT_QUERY}`;
   try {
     const warm = { seconds: 3, connections, cookie: COOKIE };
@@ -127,11 +159,15 @@ async function main(): Promise<void> {
     for (let r = 0; r < rounds; r++) {
       // The baseline gets the same request script (random visitor cookie) so the client costs the same.
       results.bare.push(
-        await load({ url: 'http://127.0.0.1:18181/', seconds, connections, cookie: COOKIE }, useWrk),
+        await measured(bare.pid, () =>
+          load({ url: 'http://127.0.0.1:18181/', seconds, connections, cookie: COOKIE }, useWrk),
+        ),
       );
       for (const [i, s] of servers.entries())
         results.audex[i]?.push(
-          await load({ url: audexUrl(s.port), seconds, connections, cookie: COOKIE }, useWrk),
+          await measured(started[i]?.child.pid, () =>
+            load({ url: audexUrl(s.port), seconds, connections, cookie: COOKIE }, useWrk),
+          ),
         );
     }
   } finally {
@@ -140,7 +176,11 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 1000));
     for (const { dataDir } of started) rmSync(dataDir, { recursive: true, force: true });
   }
-  const row = (name: string, rs: LoadResult[]) =>
+  const cpu = (rs: Run[]) => {
+    const us = rs.flatMap((r) => (r.cpuUs === undefined ? [] : [r.cpuUs]));
+    return us.length === 0 ? '' : `   server CPU ${median(us).toFixed(1)} µs/req`;
+  };
+  const row = (name: string, rs: Run[]) =>
     `${name.padEnd(30)} ${rs
       .map((r) => r.rps.toFixed(0))
       .join(' / ')
@@ -148,7 +188,7 @@ async function main(): Promise<void> {
       .toFixed(0)
       .padStart(
         7,
-      )} req/s   p50 ${median(rs.map((r) => r.p50ms)).toFixed(2)} ms   p99 ${median(rs.map((r) => r.p99ms)).toFixed(2)} ms   errors ${rs.reduce((n, r) => n + r.errors, 0)}`;
+      )} req/s   p50 ${median(rs.map((r) => r.p50ms)).toFixed(2)} ms   p99 ${median(rs.map((r) => r.p99ms)).toFixed(2)} ms   errors ${rs.reduce((n, r) => n + r.errors, 0)}${cpu(rs)}`;
   const bareRps = median(results.bare.map((r) => r.rps));
   console.log(
     `\n/event benchmark — ${results.bare[0]?.tool}, ${connections} connections, ${seconds}s x ${rounds} rounds, node ${process.version}, load avg ${loadavg()
