@@ -7,13 +7,14 @@ import { Engine, type NestedCondition, type TopLevelCondition } from 'json-rules
 import { isLive } from '../../src/profiles/profile.js';
 import { SegmentEvaluator, TraitMatcher, type TraitView } from '../../src/rules/index.js';
 import type { SegmentNode } from '../../src/rules/segment-ast.js';
-import { expandTrait, frequencyCount } from '../../src/rules/segment-compiler.js';
+import { expandTrait, frequencyCount } from '../../src/rules/segment-semantics.js';
 import { parseSegmentRule } from '../../src/rules/segment-parser.js';
 import { evaluateSegmentAst } from '../../src/rules/segment-reference-eval.js';
 import { compareCount } from '../../src/rules/segment-validate.js';
 import type { TraitNode, TraitOperator } from '../../src/rules/trait-ast.js';
 import { parseTraitRule } from '../../src/rules/trait-parser.js';
 import { evaluatePredicate, evaluateTraitAst } from '../../src/rules/trait-reference-eval.js';
+import type { SignalMap } from '../../src/signals/signal-map.js';
 import type { BenchCatalog } from './bench-catalog.js';
 
 export interface Qualified {
@@ -24,7 +25,7 @@ export interface Qualified {
 
 export interface RulesImpl {
   name: string;
-  match(signals: Map<string, string[]>): number[] | Promise<number[]>;
+  match(signals: SignalMap): number[] | Promise<number[]>;
   qualify(
     view: TraitView,
     current: ReadonlySet<number>,

@@ -1,15 +1,29 @@
 /**
- * Rules benchmark (issue "rules module"): realize-traits + qualify-segments per event for Audex's
- * compiled index, a naive loop and json-rules-engine, over one deterministic catalog and event
- * stream. Run: `npm run bench:rules`. Prints figures only; budgets are checked by reading them
- * (docs/rules.md "Performance") — never asserted in tests.
+ * Rules benchmark (issue #3): realize-traits + qualify-segments per event for Audex's compiled
+ * index, a naive loop and json-rules-engine, over one deterministic catalog and event stream. Run:
+ * `npm run bench:rules`. Prints figures only; budgets are checked by reading them (docs/rules.md
+ * "Performance") — never asserted in tests.
  *
- * Flags: `--audex-only` skips the naive loop and json-rules-engine; `--map-profile` reads the
- * profile through a Map mirror (`mapTraitView`) instead of the profile's record.
+ * Each event goes through the same steps as the pipeline (parse-signals, load-profile,
+ * realize-traits, qualify-segments, write-profile): the signals are parsed from a query string by
+ * the pipeline's own parser; the profile is stored as JSON and parsed for the event, as the profile
+ * stores do; this event's realisations are merged with the write's sweep deferred; the segment
+ * changes are applied and the profile is written back as JSON. So the engine finds the event's
+ * signals and profile fresh in memory and its own structures cold, as it does in the server.
  *
- * Timed per event: `match(signals)` plus `qualify(view, …)`. Not timed: merging this event's
- * realisations into the profile and writing it (the profile module's work, same for every engine).
+ * Timed per event: `match(signals)` (realize-traits) and what qualify-segments does besides merging
+ * — the view over the profile's traits, the `current` set over its segments, `qualify`.
+ * Not timed: parsing the signals, and reading, merging and writing the profile (the parse-signals
+ * stage's, the profile store's and the profile module's work, the same for every engine).
+ *
+ * Flags:
+ *   `--audex-only`   skip the naive loop and json-rules-engine;
+ *   `--next-expiry`  proposal: give the view the profile's earliest pending expiry (`nextExpiry`),
+ *                    kept across events outside the timer, as a profile model would keep it;
+ *   `--map-profile`  proposal: traits and segments in Maps (`mapTraitView`, a Set of the segment
+ *                    ids), built untimed, as a profile model that deserialised them into Maps would.
  */
+import os from 'node:os';
 import {
   applyDelta,
   emptyProfile,
@@ -18,7 +32,10 @@ import {
   type Realize,
   type TraitRealization,
 } from '../../src/profiles/profile.js';
-import { mapTraitView, profileTraitView } from '../../src/rules/index.js';
+import { mapTraitView, profileSegmentSet, profileTraitView, type TraitView } from '../../src/rules/index.js';
+import { emptyEventParams } from '../../src/signals/event-params.js';
+import { parseEventParams } from '../../src/signals/parse-event-params.js';
+import type { SignalMap } from '../../src/signals/signal-map.js';
 import { buildCatalog, buildEvents, type BenchCatalog, type BenchEvent } from './bench-catalog.js';
 import { audexImpl, jsonRulesEngineImpl, naiveImpl, type RulesImpl } from './bench-engines.js';
 
@@ -26,7 +43,13 @@ const SEED = 20_240_601;
 const START = Date.UTC(2025, 0, 1);
 const EVENTS = 22_000;
 const VISITORS = 2_000;
-const MAP_PROFILE = process.argv.includes('--map-profile');
+/** How qualify-segments reads the profile: as it does today, or through a proposal's adapter. */
+type ProfileMode = 'record' | 'next-expiry' | 'map';
+const MODE: ProfileMode = process.argv.includes('--map-profile')
+  ? 'map'
+  : process.argv.includes('--next-expiry')
+    ? 'next-expiry'
+    : 'record';
 
 interface RunResult {
   total: number[];
@@ -37,34 +60,117 @@ interface RunResult {
   newDay: number;
   /** Timed events that were the visitor's first (full pass). */
   first: number;
+  /** Realisations in the profile at each timed event. */
+  profileSizes: number[];
+  /** Per timed event: 0 same UTC day as the visitor's last event, 1 a new UTC day, 2 the visitor's first. */
+  kinds: number[];
+}
+
+/** What qualify-segments reads from the profile: the traits view and the `current` segment set. */
+interface ProfileReads {
+  view: () => TraitView;
+  current: () => ReadonlySet<number>;
+}
+
+/**
+ * The reads qualify-segments makes — `profileTraitView(profile.traits)` and
+ * `profileSegmentSet(profile.segments)` — or one of the proposals' adapters. An adapter's
+ * preparation stands for work a different profile model would do when it loads or updates the
+ * profile, so it runs before the timer starts; building the view and the set is timed.
+ */
+function profileReads(mode: ProfileMode, profile: Profile, nextExpiry: number): ProfileReads {
+  if (mode === 'map') {
+    const traits = new Map<number, TraitRealization>();
+    for (const [sid, r] of Object.entries(profile.traits)) traits.set(Number(sid), r);
+    const segments = new Map<number, number>();
+    for (const [sid, since] of Object.entries(profile.segments)) segments.set(Number(sid), since);
+    return { view: () => mapTraitView(traits), current: () => new Set(segments.keys()) };
+  }
+  const current = (): ReadonlySet<number> => profileSegmentSet(profile.segments);
+  if (mode === 'next-expiry')
+    return { view: () => profileTraitView(profile.traits, { nextExpiry }), current };
+  return { view: () => profileTraitView(profile.traits), current };
+}
+
+/**
+ * `--next-expiry`: the earliest `expires` later than `now` after this event's write, maintained as
+ * a profile model would — the previous value and this event's realisations, with a pass over
+ * every realisation only once the previous value has passed. Conservative: an extended expiry may
+ * leave it early, which costs a needless walk, never a missed expiry.
+ */
+function nextExpiryAfterWrite(
+  profile: Profile,
+  previous: number,
+  changed: readonly number[],
+  now: number,
+): number {
+  let next = previous > now ? previous : 0;
+  if (previous !== 0 && previous <= now) {
+    for (const key in profile.traits)
+      next = earlier(next, (profile.traits[key] as TraitRealization).expires, now);
+  }
+  for (const sid of changed) next = earlier(next, profile.traits[sid]?.expires ?? 0, now);
+  return next;
+}
+
+function earlier(next: number, expires: number, now: number): number {
+  return expires > now && (next === 0 || expires < next) ? expires : next;
+}
+
+/** An event's signals as the query string a tag would send (parsed per event, as parse-signals does). */
+function queryOf(signals: SignalMap): string {
+  const pairs: string[] = [];
+  for (const [key, values] of signals) for (const v of values) pairs.push(`${key}=${encodeURIComponent(v)}`);
+  return pairs.join('&');
+}
+
+const LIMITS = { maxKeys: 1_000, maxValuesPerKey: 100, maxValueLength: 4_096 };
+
+/** The signals of a query string, by the pipeline's own parser. */
+function parseSignals(query: string): SignalMap {
+  const params = emptyEventParams();
+  parseEventParams(query, LIMITS, params);
+  return params.signals;
 }
 
 async function run(
   impl: RulesImpl,
   catalog: BenchCatalog,
-  events: readonly BenchEvent[],
+  events: ReadonlyArray<BenchEvent & { query: string }>,
   warmup: number,
   limit: number,
+  mode: ProfileMode = MODE,
 ): Promise<RunResult> {
-  const profiles = new Map<number, Profile>();
-  // --map-profile: a Map mirror of each profile's traits, kept in sync in the untimed merge step,
-  // standing in for a profile model that stores its traits in a Map (docs/rules.md "Performance").
-  const mirrors = new Map<number, Map<number, TraitRealization>>();
-  const lastEvaluated = new Map<number, number>();
-  const result: RunResult = { total: [], match: [], qualify: [], outputs: [], newDay: 0, first: 0 };
+  /** The profile store: JSON text per visitor, as the memory and SQLite stores keep it. */
+  const stored = new Map<number, string>();
+  /** `--next-expiry`: the `nextExpiry` field a profile model would store with the profile. */
+  const nextExpiries = new Map<number, number>();
+  const result: RunResult = {
+    total: [],
+    match: [],
+    qualify: [],
+    outputs: [],
+    newDay: 0,
+    first: 0,
+    profileSizes: [],
+    kinds: [],
+  };
   for (let i = 0; i < limit; i++) {
-    const { visitor, at, signals } = events[i] as BenchEvent;
-    const profile = profiles.get(visitor) ?? emptyProfile(at);
-    profiles.set(visitor, profile);
+    const { visitor, at, query } = events[i] as BenchEvent & { query: string };
+    const signals = parseSignals(query);
+    // load-profile
+    const json = stored.get(visitor);
+    const profile = json === undefined ? emptyProfile(at) : (JSON.parse(json) as Profile);
+    const last = json === undefined ? 0 : profile.seen;
 
-    const t0 = process.hrtime.bigint();
+    // realize-traits
+    const t0 = performance.now();
     const matched = impl.match(signals);
     const traits = matched instanceof Promise ? await matched : matched;
-    const t1 = process.hrtime.bigint();
+    const t1 = performance.now();
 
-    // This event's realisations merged into the stored profile with the write's expiry sweep
-    // deferred (the evaluator's contract: evaluate before the sweep), read through the same view
-    // the pipeline uses. Merging is the profile module's work: not timed.
+    // qualify-segments: merge this event's realisations with the write's sweep deferred (the
+    // evaluator's contract: it must still see what expired since the last evaluation).
     const realize: Realize[] = traits.map((traitId) => ({
       traitId,
       ttlDays: catalog.ttlDays.get(traitId) ?? 120,
@@ -73,33 +179,32 @@ async function run(
     profile.sweptDay = utcDay(at);
     applyDelta(profile, { realize }, at);
     profile.sweptDay = sweptDay;
-    let mirror = mirrors.get(visitor);
-    if (MAP_PROFILE) {
-      if (mirror === undefined) mirrors.set(visitor, (mirror = new Map()));
-      for (const sid of traits) mirror.set(sid, profile.traits[sid] as TraitRealization);
-    }
-    const view = mirror === undefined ? profileTraitView(profile.traits) : mapTraitView(mirror);
-    const current = new Set(Object.keys(profile.segments).map(Number));
     const changed = new Set(traits);
-    const last = lastEvaluated.get(visitor) ?? 0;
-    if (i >= warmup && last > 0 && utcDay(last) !== utcDay(at)) result.newDay++;
-    if (i >= warmup && last === 0) result.first++;
+    const nextExpiry = nextExpiries.get(visitor) ?? 0;
+    const reads = profileReads(mode, profile, nextExpiry);
 
-    const t2 = process.hrtime.bigint();
-    const qualified = impl.qualify(view, current, changed, last, at);
+    const t2 = performance.now();
+    const qualified = impl.qualify(reads.view(), reads.current(), changed, last, at);
     const q = qualified instanceof Promise ? await qualified : qualified;
-    const t3 = process.hrtime.bigint();
+    const t3 = performance.now();
 
-    // The write: segment changes, then the daily expiry sweep.
+    // The segment changes, then the daily expiry sweep; write-profile stores the result.
     applyDelta(profile, { segmentsAdd: q.added, segmentsRemove: q.removed }, at);
-    if (mirror !== undefined && profile.sweptDay !== sweptDay) {
-      for (const sid of mirror.keys()) if (profile.traits[sid] === undefined) mirror.delete(sid);
+    stored.set(visitor, JSON.stringify(profile));
+    if (mode === 'next-expiry')
+      nextExpiries.set(visitor, nextExpiryAfterWrite(profile, nextExpiry, traits, at));
+    if (i >= warmup) {
+      // After the timer: enumerating the profile here would warm it for the evaluator.
+      const kind = last === 0 ? 2 : utcDay(last) !== utcDay(at) ? 1 : 0;
+      if (kind === 1) result.newDay++;
+      if (kind === 2) result.first++;
+      result.kinds.push(kind);
+      result.profileSizes.push(Object.keys(profile.traits).length);
     }
-    lastEvaluated.set(visitor, at);
     result.outputs.push({ traits, members: q.members });
     if (i >= warmup) {
-      const m = Number(t1 - t0) / 1000;
-      const s = Number(t3 - t2) / 1000;
+      const m = (t1 - t0) * 1000;
+      const s = (t3 - t2) * 1000;
       result.match.push(m);
       result.qualify.push(s);
       result.total.push(m + s);
@@ -125,6 +230,15 @@ function report(name: string, r: RunResult, note: string): number {
   return median;
 }
 
+/** Median and p99 of the events of each kind (same day, new day, first): where the tail comes from. */
+function reportKinds(r: RunResult): void {
+  const parts = ['same-day', 'new-day', 'first'].map((label, kind) => {
+    const total = r.total.filter((_, i) => r.kinds[i] === kind);
+    return `${label} ${fmt(quantile(total, 0.5))} / ${fmt(quantile(total, 0.99))} µs (${total.length})`;
+  });
+  console.log(`  by event (median / p99): ${parts.join(', ')}`);
+}
+
 function agree(a: RunResult, b: RunResult, n: number): boolean {
   for (let i = 0; i < n; i++) {
     if (JSON.stringify(a.outputs[i]) !== JSON.stringify(b.outputs[i])) return false;
@@ -132,9 +246,19 @@ function agree(a: RunResult, b: RunResult, n: number): boolean {
   return true;
 }
 
+function loadAverage(): string {
+  return os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+}
+
 async function main(): Promise<void> {
   const catalog = buildCatalog(SEED);
-  const events = buildEvents(SEED + 1, EVENTS, VISITORS, START);
+  const events = buildEvents(SEED + 1, EVENTS, VISITORS, START).map((e) => ({
+    ...e,
+    query: queryOf(e.signals),
+  }));
   console.log(
     `catalog: ${catalog.traits.length} traits over 500 keys, ${catalog.folders.size} folder traits, ` +
       `${catalog.segments.length} segments; ${EVENTS} events of 20 signals, ${VISITORS} visitors; node ${process.version}`,
@@ -148,10 +272,25 @@ async function main(): Promise<void> {
   const timed = fast.total.length;
   console.log(
     `visits: ${pct(fast.newDay, timed)} of timed events are a visitor's first of a new UTC day, ` +
-      `${pct(fast.first, timed)} a visitor's first ever (full pass)`,
+      `${pct(fast.first, timed)} a visitor's first ever (full pass); realisations per profile: ` +
+      `median ${quantile(fast.profileSizes, 0.5)}, p90 ${quantile(fast.profileSizes, 0.9)}`,
   );
+  const view = {
+    record: 'profile record',
+    'next-expiry': 'record + nextExpiry (--next-expiry)',
+    map: 'Maps (--map-profile)',
+  };
+  console.log(`profile read through: ${view[MODE]}; load average ${loadAverage()}`);
+  if (MODE !== 'record') {
+    // The adapter must not change a result: every event against a run reading the record.
+    const record = await run(audex, catalog, events, EVENTS, EVENTS, 'record');
+    console.log(
+      `same traits and segments as through the profile record (${EVENTS} events): ${agree(fast, record, EVENTS)}`,
+    );
+  }
   if (process.argv.includes('--audex-only')) {
     report(audex.name, fast, ', first 2,000 warm-up');
+    reportKinds(fast);
     return;
   }
   const naive = await run(naiveImpl(catalog), catalog, events, 100, 1_100);
@@ -163,6 +302,7 @@ async function main(): Promise<void> {
     `workload: ${traitsPerEvent.toFixed(1)} traits realised per event, ${membersPerEvent.toFixed(1)} segment memberships per visitor`,
   );
   const a = report(audex.name, fast, ', first 2,000 warm-up');
+  reportKinds(fast);
   const n = report('naive loop (interpret every AST)', naive, ', events 100–1,099');
   const j = report('json-rules-engine 7', jre, ', events 5–54 only — a sample, it is slow');
   console.log(

@@ -6,8 +6,11 @@
 import fc from 'fast-check';
 import RE2 from 're2';
 import { describe, expect, it } from 'vitest';
-import { LiteralAutomaton } from './literal-automaton.js';
-import { RangeIndex, type RangeEntry } from './range-index.js';
+import { ArenaBuilder } from './arena.js';
+import { EqKind, EqualityTableBuilder, EqualityTables } from './equality-index.js';
+import { AutomatonPackBuilder, Place } from './literal-automaton.js';
+import { RangeIndex, RangePackBuilder, type RangeEntry } from './range-index.js';
+import { RefBuffer } from './ref-buffer.js';
 import { finiteRegex } from './regex-literals.js';
 import { NUMBER_RE, numericValue } from './value-compare.js';
 
@@ -15,57 +18,165 @@ const bound = fc.option(
   fc.record({ n: fc.integer({ min: -3, max: 3 }).map((n) => n / 2), inclusive: fc.boolean() }),
   { nil: undefined },
 );
+/** Integer bounds only: the materialised ranges then also get a direct table by integer. */
+const integerBound = fc.option(fc.record({ n: fc.integer({ min: -2, max: 2 }), inclusive: fc.boolean() }), {
+  nil: undefined,
+});
 
 describe('per-key index structures', () => {
+  /** The refs of the ranges containing `x`, by testing every range. */
+  const containing = (entries: readonly RangeEntry[], x: number): number[] =>
+    entries
+      .filter(
+        ({ lo, hi }) =>
+          (lo === undefined || (lo.inclusive ? x >= lo.n : x > lo.n)) &&
+          (hi === undefined || (hi.inclusive ? x <= hi.n : x < hi.n)),
+      )
+      .map((e) => e.ref);
+  const ranges = fc.array(fc.record({ lo: bound, hi: bound }), { maxLength: 12 });
+  const integerRanges = fc.array(fc.record({ lo: integerBound, hi: integerBound }), { maxLength: 12 });
+  const points = fc.array(
+    fc.integer({ min: -8, max: 8 }).map((n) => n / 4),
+    { minLength: 1, maxLength: 10 },
+  );
+
   it('RangeIndex.stab returns exactly the ranges containing the point', () => {
     fc.assert(
+      fc.property(ranges, points, (rs, xs) => {
+        const entries: RangeEntry[] = rs.map((r, ref) => ({ ref, lo: r.lo, hi: r.hi }));
+        const index = new RangeIndex(entries);
+        for (const x of xs) {
+          const buffer = new RefBuffer(1);
+          index.stab(x, buffer);
+          const out = [...buffer.data.subarray(0, buffer.length)];
+          expect(out.sort((a, b) => a - b)).toEqual(containing(entries, x)); // each range once
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('RangePack.stab (materialised pieces, several keys in one pack) returns exactly the ranges containing the point', () => {
+    fc.assert(
       fc.property(
-        fc.array(fc.record({ lo: bound, hi: bound }), { maxLength: 12 }),
-        fc.array(
-          fc.integer({ min: -8, max: 8 }).map((n) => n / 4),
-          { minLength: 1, maxLength: 10 },
-        ),
-        (ranges, points) => {
-          const entries: RangeEntry[] = ranges.map((r, ref) => ({ ref, lo: r.lo, hi: r.hi }));
-          const index = new RangeIndex(entries);
-          for (const x of points) {
-            const out: number[] = [];
-            index.stab(x, out);
-            const expected = entries
-              .filter(
-                ({ lo, hi }) =>
-                  (lo === undefined || (lo.inclusive ? x >= lo.n : x > lo.n)) &&
-                  (hi === undefined || (hi.inclusive ? x <= hi.n : x < hi.n)),
-              )
-              .map((e) => e.ref);
-            expect([...new Set(out)].sort((a, b) => a - b)).toEqual(expected);
-            expect(out.length).toBe(expected.length); // each range once
-          }
+        fc.array(fc.oneof(ranges, integerRanges), { minLength: 1, maxLength: 3 }),
+        points,
+        (keys, xs) => {
+          const arena = new ArenaBuilder();
+          const builder = new RangePackBuilder(arena);
+          const entries = keys.map((rs) => rs.map((r, ref): RangeEntry => ({ ref, lo: r.lo, hi: r.hi })));
+          const bases = entries.map((e) => builder.add(e));
+          const pack = builder.build(arena.freeze());
+          entries.forEach((e, k) => {
+            for (const x of xs) {
+              const buffer = new RefBuffer(1);
+              pack.stab(bases[k] as number, x, buffer);
+              expect([...buffer.data.subarray(0, buffer.length)].sort((a, b) => a - b)).toEqual(
+                containing(e, x),
+              );
+            }
+          });
         },
       ),
       { numRuns: 1000 },
     );
   });
 
-  it('LiteralAutomaton finds every occurrence that includes/startsWith/endsWith would', () => {
+  it('an automaton pushes exactly the postings includes/startsWith/endsWith/=== would', () => {
     const str = (max: number): fc.Arbitrary<string> =>
       fc.array(fc.constantFrom('a', 'b', 'ab', 'é', '😀', '-'), { maxLength: max }).map((s) => s.join(''));
+    const place = fc.constantFrom(
+      Place.contains,
+      Place.startswith,
+      Place.endswith,
+      Place.equals,
+      Place.prefilter,
+    );
+    const holds = (p: Place, text: string, literal: string): boolean =>
+      p === Place.contains || p === Place.prefilter
+        ? text.includes(literal)
+        : p === Place.startswith
+          ? text.startsWith(literal)
+          : p === Place.endswith
+            ? text.endsWith(literal)
+            : text === literal;
     fc.assert(
-      fc.property(fc.array(str(3), { minLength: 1, maxLength: 8 }), str(8), (literals, text) => {
-        const ac = new LiteralAutomaton(literals);
-        const ends = literals.map(() => new Set<number>());
-        ac.scan(text, (id, end) => ends[id]?.add(end));
-        literals.forEach((literal, id) => {
-          const found = ends[id] as Set<number>;
-          const starts = [...found].map((end) => end - literal.length);
-          expect(found.size > 0).toBe(text.includes(literal));
-          if (literal.length > 0) {
-            expect(starts.includes(0)).toBe(text.startsWith(literal));
-            expect(found.has(text.length)).toBe(text.endsWith(literal));
-            for (const s of starts) expect(text.slice(s, s + literal.length)).toBe(literal);
-          }
-        });
-      }),
+      fc.property(
+        fc.array(fc.array(fc.record({ literal: str(3), place }), { minLength: 1, maxLength: 8 }), {
+          minLength: 1,
+          maxLength: 3,
+        }),
+        str(8),
+        (automata, text) => {
+          const arena = new ArenaBuilder();
+          const builder = new AutomatonPackBuilder(arena);
+          const postings = automata.map((list) => list.map((p, ref) => ({ ...p, ref })));
+          const bases = postings.map((list) => builder.add(list));
+          const pack = builder.build(arena.freeze());
+          postings.forEach((list, k) => {
+            const hits = new RefBuffer(1);
+            const prefiltered = pack.scan(bases[k] as number, text, hits);
+            const found = new Set(hits.data.subarray(0, hits.length));
+            for (const p of list) {
+              if (p.place === Place.prefilter) continue;
+              expect(found.has(p.ref), `${p.literal} ${p.place} in ${text}`).toBe(
+                holds(p.place, text, p.literal),
+              );
+            }
+            const anyPrefilter = list.some((p) => p.place === Place.prefilter && text.includes(p.literal));
+            expect(prefiltered).toBe(anyPrefilter);
+          });
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('an equality table finds exactly the entries equal to the value, by kind', () => {
+    const text = fc
+      .array(fc.constantFrom('a', 'B', 'é', '😀', '1', '-'), { maxLength: 4 })
+      .map((cs) => cs.join(''));
+    const number = fc.constantFrom(0, -0, 1, 2.5, -3, 1e21);
+    const entry = fc.oneof(
+      fc.record({ kind: fc.constantFrom(EqKind.text, EqKind.raw), value: text }),
+      fc.record({ kind: fc.constant(EqKind.number), value: number }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(entry, { maxLength: 12 }), { minLength: 1, maxLength: 3 }),
+        text,
+        number,
+        (tables, probe, x) => {
+          const arena = new ArenaBuilder();
+          const bases = tables.map((list) => {
+            const builder = new EqualityTableBuilder();
+            list.forEach((e, ref) => builder.add(e.kind, e.value, ref));
+            return builder.write(arena);
+          });
+          const index = new EqualityTables(arena.freeze());
+          tables.forEach((list, k) => {
+            const base = bases[k] as number;
+            const lower = probe.toLowerCase();
+            const found = (fill: (out: RefBuffer) => void): number[] => {
+              const out = new RefBuffer(1);
+              fill(out);
+              return [...out.data.subarray(0, out.length)].sort((a, b) => a - b);
+            };
+            const expected = (test: (e: (typeof list)[number]) => boolean): number[] =>
+              list.flatMap((e, ref) => (test(e) ? [ref] : []));
+            expect(found((out) => index.collectStrings(base, lower, probe, true, true, out))).toEqual(
+              expected(
+                (e) =>
+                  (e.kind === EqKind.text && e.value === lower) ||
+                  (e.kind === EqKind.raw && e.value === probe),
+              ),
+            );
+            expect(found((out) => index.collectNumber(base, x, out))).toEqual(
+              expected((e) => e.kind === EqKind.number && e.value === x),
+            );
+          });
+        },
+      ),
       { numRuns: 1000 },
     );
   });

@@ -51,5 +51,11 @@ export { validateTraitRule, testTraitRule } from './trait-api.js';
 export { TraitMatcher } from './trait-index.js';
 export { validateSegmentRule } from './segment-validate.js';
 export { SegmentEvaluator } from './segment-evaluator.js';
-export { profileTraitView, mapTraitView, type EnumerableTraitView } from './segment-view.js';
+export {
+  profileTraitView,
+  profileSegmentSet,
+  mapTraitView,
+  type EnumerableTraitView,
+  type TraitViewHints,
+} from './segment-view.js';
 export type { SegmentCompileOptions } from './segment-evaluator.js';

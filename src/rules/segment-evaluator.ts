@@ -13,12 +13,16 @@
  * a sid not in the compiled set (deleted) loses its members.
  */
 import { utcDay } from '../profiles/profile.js';
+import { IdSet, IdTable } from './id-table.js';
 import type { RuleError, SegmentInput, TraitView } from './index.js';
+import { RefBuffer } from './ref-buffer.js';
 import type { SegmentNode } from './segment-ast.js';
-import { compileSegmentNode, expandTrait, type FolderMap, type SegmentFn } from './segment-compiler.js';
+import { expandTrait, type FolderMap } from './segment-semantics.js';
 import { parseSegmentRule } from './segment-parser.js';
+import { SegmentLists } from './segment-lists.js';
+import { evaluate, ProgramBuilder, RECORD } from './segment-program.js';
 import { checkStructure, findNode } from './segment-validate.js';
-import { realizationsOf, visitorOf } from './segment-view.js';
+import { expiresWithinOf, visitorOf } from './segment-view.js';
 
 /** Options of {@link SegmentEvaluator.compile}. */
 export interface SegmentCompileOptions {
@@ -31,28 +35,33 @@ export interface SegmentCompileOptions {
   compiledAt?: number;
 }
 
-interface CompiledSegment {
-  sid: number;
-  active: boolean;
-  fn: SegmentFn;
-  /** Trait sids as written in the expression (folder traits not expanded). */
-  referenced: readonly number[];
-}
-
-/** Compiled segment catalog. */
+/** Compiled segment catalog: segment records and programs (segment-program.ts) plus the trait → segment index. */
 export class SegmentEvaluator {
-  private readonly segments: CompiledSegment[] = [];
-  private readonly bySid = new Map<number, number>();
-  /** Realisable trait sid → indexes of the segments that read it. */
-  private readonly byTrait = new Map<number, number[]>();
-  /** Realisable trait sid → indexes of the segments whose recency windows count it. */
-  private readonly byRecencyTrait = new Map<number, number[]>();
-  /** Every key of `byTrait`, for views that cannot list their traits. */
+  /** Every segment's record (header, then program), addressed by record offset. */
+  private code: Float64Array = new Float64Array(0);
+  private bySid = new IdTable([]);
+  /** The compiled segments' sids, for the check every current membership goes through. */
+  private known = new IdSet([]);
+  /** Trait sids as written in each expression (folder traits not expanded), by segment sid. */
+  private readonly referenced = new Map<number, readonly number[]>();
+  /** Realisable trait sid → the records of the segments that read it. */
+  private byTrait = new SegmentLists(new Map());
+  /** Realisable trait sid → the records of the segments whose recency windows count it. */
+  private byRecencyTrait = new SegmentLists(new Map());
+  /** Every realisable trait some segment reads, for views that cannot list their traits. */
   private allTraits: number[] = [];
   private compiledAt = 0;
-  private mark = new Uint32Array(0);
-  private active = new Uint8Array(0);
+  /** Stamp of the current event (a double: it never wraps). */
   private stamp = 0;
+  /** Records to re-evaluate on this event, reused across events. */
+  private readonly dirty = new RefBuffer(64);
+  /** Queues a record once per event (a bound field, so visiting a list allocates nothing). */
+  private readonly queue = (record: number): void => {
+    if (this.code[record + RECORD.mark] !== this.stamp) {
+      this.code[record + RECORD.mark] = this.stamp;
+      this.dirty.push(record);
+    }
+  };
 
   private constructor() {}
 
@@ -65,6 +74,10 @@ export class SegmentEvaluator {
     const evaluator = new SegmentEvaluator();
     evaluator.compiledAt = options.compiledAt ?? 0;
     const errors: Array<{ sid: number; error: RuleError }> = [];
+    const programs = new ProgramBuilder();
+    const records: Array<[number, number]> = [];
+    const byTrait = new Map<number, number[]>();
+    const byRecencyTrait = new Map<number, number[]>();
     for (const input of segments) {
       const ast = parseSegmentRule(input.rule);
       const error = 'type' in ast ? checkStructure(ast) : ast;
@@ -73,33 +86,24 @@ export class SegmentEvaluator {
         continue;
       }
       const leaves = new Set<number>();
-      const fn = compileSegmentNode(ast, folderTraits, leaves);
-      const referenced = new Set<number>();
-      findNode(ast, (n) => {
-        if (n.type === 'ref') referenced.add(n.sid);
-        return false;
-      });
-      const index = evaluator.segments.length;
-      evaluator.segments.push({
-        sid: input.sid,
-        active: input.status === 'ACTIVE',
-        fn,
-        referenced: [...referenced].sort((a, b) => a - b),
-      });
-      evaluator.bySid.set(input.sid, index);
-      for (const leaf of leaves) post(evaluator.byTrait, leaf, index);
-      for (const leaf of recencyLeaves(ast, folderTraits)) post(evaluator.byRecencyTrait, leaf, index);
+      const record = programs.add(input.sid, input.status === 'ACTIVE', ast, folderTraits, leaves);
+      records.push([input.sid, record]);
+      evaluator.referenced.set(input.sid, referencedTraits(ast));
+      for (const leaf of leaves) post(byTrait, leaf, record);
+      for (const leaf of recencyLeaves(ast, folderTraits)) post(byRecencyTrait, leaf, record);
     }
-    evaluator.allTraits = [...evaluator.byTrait.keys()];
-    evaluator.mark = new Uint32Array(evaluator.segments.length);
-    evaluator.active = Uint8Array.from(evaluator.segments, (s) => (s.active ? 1 : 0));
+    evaluator.code = programs.build();
+    evaluator.bySid = new IdTable(records);
+    evaluator.known = new IdSet(records.map(([sid]) => sid));
+    evaluator.byTrait = new SegmentLists(byTrait);
+    evaluator.byRecencyTrait = new SegmentLists(byRecencyTrait);
+    evaluator.allTraits = [...byTrait.keys()];
     return { evaluator, errors };
   }
 
   /** Trait sids referenced by a segment (used by admin API to block deleting a trait in use). */
   referencedTraits(segmentSid: number): readonly number[] {
-    const index = this.bySid.get(segmentSid);
-    return index === undefined ? [] : (this.segments[index] as CompiledSegment).referenced;
+    return this.referenced.get(segmentSid) ?? [];
   }
 
   /**
@@ -114,92 +118,75 @@ export class SegmentEvaluator {
     lastEvaluatedAt: number,
     now: number,
   ): { members: number[]; added: number[]; removed: number[] } {
-    const stamp = this.nextStamp();
-    const dirty: number[] = [];
-    const mark = this.mark;
-    const touch = (list: readonly number[] | undefined): void => {
-      if (list === undefined) return;
-      for (let i = 0; i < list.length; i++) {
-        const index = list[i] as number;
-        if (mark[index] !== stamp) {
-          mark[index] = stamp;
-          dirty.push(index);
-        }
-      }
-    };
-    for (const sid of changed) touch(this.byTrait.get(sid));
+    this.stamp++;
+    this.dirty.clear();
+    for (const sid of changed) this.byTrait.forEach(sid, this.queue);
     const full = lastEvaluatedAt <= 0 || lastEvaluatedAt < this.compiledAt;
     const newDay = full || utcDay(lastEvaluatedAt) !== utcDay(now);
-    // One walk over the visitor's traits: expiries since the last evaluation (any day), and on a
-    // new day the recency segments over live traits (or, on a full pass, every segment).
-    const byTrait = this.byTrait;
-    const byDay = full ? byTrait : this.byRecencyTrait;
-    if (!newDay && !this.anyExpired(view, lastEvaluatedAt, now))
-      return this.settle(view, current, dirty, stamp, full, now);
+    // A same-day event walks the visitor's traits only when one of them expired since the last
+    // evaluation; a new day walks them for the recency windows (or, on a full pass, every segment).
+    if (newDay || (expiresWithinOf(view)?.(lastEvaluatedAt, now) ?? true))
+      this.walk(view, lastEvaluatedAt, now, full ? this.byTrait : newDay ? this.byRecencyTrait : undefined);
+    return this.settle(view, current, full, now);
+  }
+
+  /**
+   * One pass over the visitor's traits: queues the segments reading a trait that expired in
+   * (last, now], and those `byDay` lists for each live trait (recency segments on a new day,
+   * every segment on a full pass).
+   */
+  private walk(view: TraitView, last: number, now: number, byDay: SegmentLists | undefined): void {
     visitorOf(
       view,
       this.allTraits,
     )((sid, r) => {
       if (r.expires !== 0 && r.expires <= now) {
-        if (r.expires > lastEvaluatedAt) touch(byTrait.get(sid));
-      } else if (newDay) touch(byDay.get(sid));
+        if (r.expires > last) this.byTrait.forEach(sid, this.queue);
+      } else byDay?.forEach(sid, this.queue);
     });
-    return this.settle(view, current, dirty, stamp, full, now);
   }
 
   /**
-   * False when the view can show cheaply that nothing expired in (last, now] — the common case of
-   * a same-day event, which then skips the walk that maps realisations back to segments.
+   * Re-evaluates the queued segments, then goes over the current members: deleted segments leave
+   * (AAM §6.4), the others stay unless re-evaluated false (every active one, on a full pass).
    */
-  private anyExpired(view: TraitView, last: number, now: number): boolean {
-    const list = realizationsOf(view)?.();
-    if (list === undefined) return true;
-    for (const r of list) if (r.expires !== 0 && r.expires > last && r.expires <= now) return true;
-    return false;
-  }
-
-  /** Re-evaluates the current members and the dirty segments; membership changes, sorted. */
   private settle(
     view: TraitView,
     current: ReadonlySet<number>,
-    dirty: readonly number[],
-    stamp: number,
     full: boolean,
     now: number,
   ): { members: number[]; added: number[]; removed: number[] } {
-    const members: number[] = [];
     const added: number[] = [];
     const removed: number[] = [];
+    const code = this.code;
+    const dirty = this.dirty;
+    for (let i = 0; i < dirty.length; i++) {
+      const record = dirty.data[i] as number;
+      // Paused segments keep their members unevaluated and add no one.
+      if (code[record + RECORD.active] !== 1) continue;
+      const sid = code[record + RECORD.sid] as number;
+      const holds = evaluate(code, record + RECORD.program, view, now);
+      if (current.has(sid)) {
+        if (!holds) removed.push(sid);
+      } else if (holds) added.push(sid);
+    }
+    const dropped = removed.length;
+    const members: number[] = [];
     for (const sid of current) {
-      const index = this.bySid.get(sid);
-      if (index === undefined) {
-        removed.push(sid); // deleted segment (AAM §6.4)
-        continue;
-      }
-      // Clean members are kept without touching their compiled segment (`active` is a typed array).
-      const recheck = this.active[index] === 1 && (full || this.mark[index] === stamp);
-      this.mark[index] = stamp; // handled here; skip in the dirty loop
-      if (!recheck || (this.segments[index] as CompiledSegment).fn(view, now)) members.push(sid);
-      else removed.push(sid);
+      if (!this.known.has(sid))
+        removed.push(sid); // deleted segment
+      else if (full && this.stale(sid, view, now)) removed.push(sid);
+      else if (dropped === 0 || !removed.includes(sid)) members.push(sid);
     }
-    for (const index of dirty) {
-      const segment = this.segments[index] as CompiledSegment;
-      if (!segment.active || current.has(segment.sid)) continue;
-      if (segment.fn(view, now)) {
-        members.push(segment.sid);
-        added.push(segment.sid);
-      }
-    }
-    return { members: ascending(members), added: ascending(added), removed: ascending(removed) };
+    return { members: merged(ascending(members), ascending(added)), added, removed: ascending(removed) };
   }
 
-  private nextStamp(): number {
-    this.stamp = (this.stamp + 1) >>> 0;
-    if (this.stamp === 0) {
-      this.mark.fill(0);
-      this.stamp = 1;
-    }
-    return this.stamp;
+  /** Full pass: an active member not already re-evaluated as queued, that no longer holds. */
+  private stale(sid: number, view: TraitView, now: number): boolean {
+    const record = this.bySid.get(sid);
+    if (this.code[record + RECORD.active] !== 1 || this.code[record + RECORD.mark] === this.stamp)
+      return false;
+    return !evaluate(this.code, record + RECORD.program, view, now);
   }
 }
 
@@ -207,6 +194,15 @@ function post(map: Map<number, number[]>, key: number, index: number): void {
   const list = map.get(key);
   if (list === undefined) map.set(key, [index]);
   else if (list[list.length - 1] !== index) list.push(index);
+}
+
+function referencedTraits(ast: SegmentNode): number[] {
+  const referenced = new Set<number>();
+  findNode(ast, (n) => {
+    if (n.type === 'ref') referenced.add(n.sid);
+    return false;
+  });
+  return [...referenced].sort((a, b) => a - b);
 }
 
 /** Realisable traits counted by the recency windows (`frequency([…] <= ND)` / `>= ND`) of a segment. */
@@ -225,12 +221,34 @@ function recencyLeaves(node: SegmentNode, folders: FolderMap): number[] {
 }
 
 /**
- * Sorts in place, ascending; skips the sort when already in order — the usual case for members,
- * since `current` comes from the profile's integer-keyed record, which enumerates ascending.
+ * Sorts in place, ascending. Members usually arrive in order already (`current` comes from the
+ * profile's integer-keyed record, which enumerates ascending): one pass checks that. Short lists
+ * (added, removed) get an insertion sort, cheaper than a call to `sort` with a comparator.
  */
 function ascending(list: number[]): number[] {
+  let sorted = true;
+  for (let i = 1; i < list.length && sorted; i++) sorted = (list[i - 1] as number) <= (list[i] as number);
+  if (sorted) return list;
+  if (list.length > 16) return list.sort((a, b) => a - b);
   for (let i = 1; i < list.length; i++) {
-    if ((list[i - 1] as number) > (list[i] as number)) return list.sort((a, b) => a - b);
+    const x = list[i] as number;
+    let j = i - 1;
+    for (; j >= 0 && (list[j] as number) > x; j--) list[j + 1] = list[j] as number;
+    list[j + 1] = x;
   }
   return list;
+}
+
+/** Merges two ascending lists (the kept members and the few added ones). */
+function merged(a: number[], b: readonly number[]): number[] {
+  if (b.length === 0) return a;
+  const out = new Array<number>(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  for (let k = 0; k < out.length; k++)
+    out[k] =
+      j >= b.length || (i < a.length && (a[i] as number) <= (b[j] as number))
+        ? (a[i++] as number)
+        : (b[j++] as number);
+  return out;
 }

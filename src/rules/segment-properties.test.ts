@@ -6,7 +6,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyDelta, DAY_MS, emptyProfile, utcDay, type Profile, type Realize } from '../profiles/profile.js';
-import { profileTraitView, SegmentEvaluator, type SegmentInput, type TraitView } from './index.js';
+import {
+  mapTraitView,
+  profileSegmentSet,
+  profileTraitView,
+  SegmentEvaluator,
+  type SegmentInput,
+  type TraitView,
+} from './index.js';
 import type { SegmentNode } from './segment-ast.js';
 import { parseSegmentRule } from './segment-parser.js';
 import { printSegmentRule } from './segment-printer.js';
@@ -56,6 +63,14 @@ const step = fc.record({
   ttl: fc.constantFrom(0, 1, 2, 3),
 });
 
+/** Earliest `expires` later than `after` (0 = none): the `nextExpiry` hint a profile model would keep. */
+function nextExpiry(profile: Profile, after: number): number {
+  let next = 0;
+  for (const r of Object.values(profile.traits))
+    if (r.expires > after && (next === 0 || r.expires < next)) next = r.expires;
+  return next;
+}
+
 function strip(node: SegmentNode): unknown {
   return JSON.parse(JSON.stringify(node, (k, v: unknown) => (k === 'pos' ? undefined : v)));
 }
@@ -80,7 +95,7 @@ describe('segment properties', () => {
           maxLength: 8,
         }),
         fc.array(step, { minLength: 1, maxLength: 20 }),
-        fc.constantFrom('plain', 'listable', 'profile'),
+        fc.constantFrom('plain', 'listable', 'profile', 'hinted', 'map'),
         // Catalog age: none (0), or took effect during the sequence (a catch-up full pass then).
         fc.constantFrom(undefined, 10 * DAY_MS + DAY_MS + 3_600_000),
         (segs, steps, viewKind, compiledAt) => {
@@ -107,16 +122,25 @@ describe('segment properties', () => {
             const merged = structuredClone(profile);
             merged.sweptDay = utcDay(now);
             applyDelta(merged, { realize: realizations }, now);
-            // profileTraitView (enumerable), a view with only `sids`, or a bare lookup (probing).
+            // profileTraitView (enumerable; also with the `nextExpiry` hint a profile model could
+            // keep), a Map view, a view with only `sids`, or a bare lookup (probing).
             const full = profileTraitView(merged.traits);
             const plain: TraitView = (sid) => merged.traits[sid];
-            const view: TraitView =
-              viewKind === 'profile'
-                ? full
-                : viewKind === 'listable'
-                  ? Object.assign(plain, { sids: full.sids })
-                  : plain;
-            const current = new Set(Object.keys(profile.segments).map(Number));
+            const views: Record<typeof viewKind, () => TraitView> = {
+              profile: () => full,
+              hinted: () =>
+                profileTraitView(merged.traits, { nextExpiry: nextExpiry(merged, lastEvaluatedAt) }),
+              map: () =>
+                mapTraitView(new Map(Object.entries(merged.traits).map(([sid, r]) => [Number(sid), r]))),
+              listable: () => Object.assign(plain, { sids: full.sids }),
+              plain: () => plain,
+            };
+            const view = views[viewKind]();
+            // The stage's set over the profile record, or a plain Set.
+            const current =
+              viewKind === 'profile' || viewKind === 'hinted'
+                ? profileSegmentSet(profile.segments)
+                : new Set(Object.keys(profile.segments).map(Number));
             const result = evaluator.qualify(view, current, new Set(realize), lastEvaluatedAt, now);
             const expected = segs
               .map(([ast, status], i) => ({ sid: 100 + i, ast, status }))

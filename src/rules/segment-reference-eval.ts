@@ -6,7 +6,7 @@
 import { isLive } from '../profiles/profile.js';
 import type { TraitView } from './index.js';
 import type { SegmentNode } from './segment-ast.js';
-import { expandTrait, frequencyCount, type FolderMap } from './segment-compiler.js';
+import { expandTrait, frequencyCount, type FolderMap } from './segment-semantics.js';
 import { compareCount } from './segment-validate.js';
 
 /** Whether the expression holds for the visitor at `now`, counting only live realisations. */

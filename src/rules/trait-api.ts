@@ -4,8 +4,9 @@
  */
 import type { SignalMap } from '../signals/signal-map.js';
 import type { RuleError } from './index.js';
-import { compileTraitNode, EventValues } from './trait-compiler.js';
+import { EventValues, KeyTable } from './trait-compiler.js';
 import { parseTraitRule } from './trait-parser.js';
+import { TraitProgramBuilder } from './trait-program.js';
 
 /** Parses and validates a trait rule; `undefined` when it is valid. */
 export function validateTraitRule(text: string): RuleError | undefined {
@@ -17,5 +18,8 @@ export function validateTraitRule(text: string): RuleError | undefined {
 export function testTraitRule(text: string, signals: SignalMap): boolean | RuleError {
   const ast = parseTraitRule(text);
   if (!('type' in ast)) return ast;
-  return compileTraitNode(ast)(new EventValues().reset(signals));
+  const keys = new KeyTable();
+  const builder = new TraitProgramBuilder(keys);
+  const pc = builder.add(ast);
+  return builder.build().evaluate(pc, new EventValues(keys).reset(signals));
 }

@@ -1,30 +1,45 @@
 /**
  * TraitMatcher: the compiled trait catalog plus its index (ARCHITECTURE.md "Hot-path rules").
- * Per event the cost is one map lookup per signal key, then per value a lookup in that key's
- * index (key-index.ts: hash, interval, literal automaton, regex set), and the closures of the
- * candidates that fire — not a pass over the catalog, nor over the rules of a key. Choice of
- * index: docs/rules.md "Index".
+ * Per event the cost is one key-table lookup per signal key, then per value a lookup in that
+ * key's index (key-index.ts: hash, interval, literal automaton, regex set), and the programs of
+ * the candidates whose trigger does not prove them (trait-program.ts) — not a pass over the
+ * catalog, nor over the rules of a key. Choice of index: docs/rules.md "Index".
  */
 import type { SignalMap } from '../signals/signal-map.js';
 import type { RuleError, TraitRuleInput } from './index.js';
-import { KeyIndexBuilder, type KeyIndex } from './key-index.js';
-import { EventValues, compileTraitNode, type RuleFn } from './trait-compiler.js';
+import { KeyIndexesBuilder } from './key-index.js';
+import { RefBuffer } from './ref-buffer.js';
+import { EventValues, KeyTable } from './trait-compiler.js';
+import type { TraitNode } from './trait-ast.js';
 import { parseTraitRule } from './trait-parser.js';
+import { TraitProgramBuilder } from './trait-program.js';
 import { triggersOf } from './trait-trigger.js';
 
 /** Compiled trait rules and the key → candidate index over them. */
 export class TraitMatcher {
-  private readonly postings = new Map<string, KeyIndex>();
-  /** Rules that can hold without any indexed key (only NOT, or OR with a NOT branch). */
-  private readonly alwaysCheck: number[] = [];
-  private readonly sids: number[] = [];
+  /** Every key a rule reads, numbered; programs and indexes address keys by these ids. */
+  private readonly keys = new KeyTable();
+  private indexes = new KeyIndexesBuilder().build([]);
+  /** Rules that can hold without any indexed key (only NOT, or OR with a NOT branch), ascending. */
+  private alwaysCheck = new Int32Array(0);
+  /** Per rule, in ascending sid order (so ascending rule numbers give ascending sids). */
+  private sids = new Float64Array(0);
   private readonly dataSources: number[] = [];
-  private readonly fns: RuleFn[] = [];
-  private seen = new Uint32Array(0);
-  private stamp = 0;
-  private readonly values = new EventValues();
-  /** Refs fired by the event's keys, reused across events. */
-  private readonly fired: number[] = [];
+  /** Per rule, the offset of its program in `programs`. */
+  private pcs = new Int32Array(0);
+  private programs = new TraitProgramBuilder(new KeyTable()).build();
+  private readonly values = new EventValues(this.keys);
+  /** Refs fired by the event's keys, and the rules that matched: reused across events. */
+  private readonly fired = new RefBuffer(256);
+  private readonly matched = new RefBuffer(64);
+  /** Collects the triggers of one signal key (a bound field: `signals.forEach` allocates nothing). */
+  private readonly visitSignal = (raw: readonly string[], key: string): void => {
+    const at = this.indexes.find(key);
+    // A key only programs read is prepared when a candidate's program first asks for it.
+    if (at < 0) return;
+    const pv = this.values.prepare(this.indexes.keyIdAt(at), raw);
+    if (pv !== undefined) this.indexes.collect(at, pv, this.fired);
+  };
 
   private constructor() {}
 
@@ -35,30 +50,29 @@ export class TraitMatcher {
   } {
     const matcher = new TraitMatcher();
     const errors: Array<{ sid: number; error: RuleError }> = [];
-    const builders = new Map<string, KeyIndexBuilder>();
+    const parsed: Array<{ trait: TraitRuleInput; ast: TraitNode }> = [];
     for (const trait of traits) {
       const ast = parseTraitRule(trait.rule);
-      if (!('type' in ast)) {
-        errors.push({ sid: trait.sid, error: ast });
-        continue;
-      }
-      const rule = matcher.sids.length;
-      matcher.sids.push(trait.sid);
-      matcher.dataSources.push(trait.dataSourceId);
-      matcher.fns.push(compileTraitNode(ast));
-      const triggers = triggersOf(ast);
-      if (triggers === undefined) {
-        matcher.alwaysCheck.push(rule);
-        continue;
-      }
-      for (const t of triggers) {
-        let builder = builders.get(t.key);
-        if (builder === undefined) builders.set(t.key, (builder = new KeyIndexBuilder()));
-        builder.add(t, rule * 2 + (t.exact ? 1 : 0));
-      }
+      if ('type' in ast) parsed.push({ trait, ast });
+      else errors.push({ sid: trait.sid, error: ast });
     }
-    for (const [key, builder] of builders) matcher.postings.set(key, builder.build());
-    matcher.seen = new Uint32Array(matcher.sids.length);
+    parsed.sort((a, b) => a.trait.sid - b.trait.sid);
+    const indexes = new KeyIndexesBuilder();
+    const alwaysCheck: number[] = [];
+    const programs = new TraitProgramBuilder(matcher.keys);
+    const pcs: number[] = [];
+    parsed.forEach(({ trait, ast }, rule) => {
+      matcher.dataSources.push(trait.dataSourceId);
+      pcs.push(programs.add(ast));
+      const triggers = triggersOf(ast);
+      if (triggers === undefined) alwaysCheck.push(rule);
+      else for (const t of triggers) indexes.add(matcher.keys.idOf(t.key), t, rule * 2 + (t.exact ? 1 : 0));
+    });
+    matcher.sids = Float64Array.from(parsed, (p) => p.trait.sid);
+    matcher.pcs = Int32Array.from(pcs);
+    matcher.programs = programs.build();
+    matcher.indexes = indexes.build(matcher.keys.names);
+    matcher.alwaysCheck = Int32Array.from(alwaysCheck);
     return { matcher, errors };
   }
 
@@ -69,39 +83,38 @@ export class TraitMatcher {
 
   /** Trait sids whose rule holds for these signals (ascending); only traits of `onlyDataSourceId` when given (d_tdpid). */
   match(signals: SignalMap, onlyDataSourceId?: number): number[] {
-    const stamp = this.nextStamp();
     const ev = this.values.reset(signals);
-    const out: number[] = [];
     const only = onlyDataSourceId ?? -1;
     const fired = this.fired;
-    fired.length = 0;
-    for (const key of signals.keys()) {
-      const index = this.postings.get(key);
-      if (index === undefined) continue;
-      const pv = ev.get(key);
-      if (pv !== undefined) index.collect(pv, fired);
+    fired.clear();
+    signals.forEach(this.visitSignal);
+    // Sorting the fired refs puts a rule's refs side by side (inexact `2r` before exact `2r + 1`)
+    // and the rules in ascending order: each is considered once, with no per-rule "seen" array
+    // to read cold, and the output needs no sort.
+    fired.sortAscending();
+    const matched = this.matched;
+    matched.clear();
+    const always = this.alwaysCheck;
+    let a = 0;
+    for (let i = 0; i < fired.length;) {
+      const rule = (fired.data[i] as number) >>> 1;
+      let exact = false;
+      for (; i < fired.length && (fired.data[i] as number) >>> 1 === rule; i++)
+        exact ||= ((fired.data[i] as number) & 1) === 1;
+      for (; a < always.length && (always[a] as number) < rule; a++)
+        this.consider(always[a] as number, false, ev, only);
+      this.consider(rule, exact, ev, only);
     }
-    for (let i = 0; i < fired.length; i++) this.consider(fired[i] as number, stamp, ev, only, out);
-    for (const rule of this.alwaysCheck) this.consider(rule * 2, stamp, ev, only, out);
-    return out.sort((a, b) => a - b);
+    for (; a < always.length; a++) this.consider(always[a] as number, false, ev, only);
+    // One array of the final size: pushing onto an empty one regrows it several times.
+    const out = new Array<number>(matched.length);
+    for (let i = 0; i < matched.length; i++) out[i] = this.sids[matched.data[i] as number] as number;
+    return out;
   }
 
-  /** A candidate: evaluated once per event; `exact` refs skip the closure. `only` -1 = any data source. */
-  private consider(ref: number, stamp: number, ev: EventValues, only: number, out: number[]): void {
-    const rule = ref >>> 1;
-    if (this.seen[rule] === stamp) return;
-    this.seen[rule] = stamp;
+  /** A candidate rule: `exact` (its trigger proves it) skips its program. `only` -1 = any data source. */
+  private consider(rule: number, exact: boolean, ev: EventValues, only: number): void {
     if (only !== -1 && this.dataSources[rule] !== only) return;
-    if ((ref & 1) === 1 || (this.fns[rule] as RuleFn)(ev)) out.push(this.sids[rule] as number);
-  }
-
-  private nextStamp(): number {
-    this.stamp = (this.stamp + 1) >>> 0;
-    if (this.stamp === 0) {
-      // Wrapped after 2^32 events: clear so no stale stamp can collide.
-      this.seen.fill(0);
-      this.stamp = 1;
-    }
-    return this.stamp;
+    if (exact || this.programs.evaluate(this.pcs[rule] as number, ev)) this.matched.push(rule);
   }
 }

@@ -41,17 +41,53 @@ export interface PreparedValues {
   readonly num: readonly number[];
 }
 
-/** Prepares a key's values; `undefined` for an absent key or an empty value list (treated as absent). */
-export function prepareValues(raw: readonly string[] | undefined): PreparedValues | undefined {
-  if (raw === undefined || raw.length === 0) return undefined;
-  const lower = new Array<string>(raw.length);
-  const num = new Array<number>(raw.length);
-  for (let i = 0; i < raw.length; i++) {
-    const v = raw[i] as string;
-    lower[i] = v.toLowerCase();
-    num[i] = numericValue(v);
+/**
+ * Reusable {@link PreparedValues}: one per key, refilled on each event, so preparing values
+ * allocates only the lower-cased strings (three objects per key and event before).
+ */
+export class PreparedSlot implements PreparedValues {
+  raw: readonly string[] = [];
+  readonly lower: string[] = [];
+  readonly num: number[] = [];
+
+  /** Prepares `raw`; false for an absent key or an empty value list (treated as absent). */
+  fill(raw: readonly string[] | undefined): boolean {
+    if (raw === undefined || raw.length === 0) return false;
+    this.raw = raw;
+    const lower = this.lower;
+    const num = this.num;
+    // Refill in place when the count is the same (almost always 1 value); otherwise truncate and
+    // push. Never `length = n`: that makes the arrays holey, and reading a holey double array boxes
+    // every value it returns (a heap number per text value, for its NaN).
+    if (lower.length !== raw.length) {
+      lower.length = 0;
+      num.length = 0;
+      for (let i = 0; i < raw.length; i++) {
+        const v = raw[i] as string;
+        lower.push(lowerCased(v));
+        num.push(numericValue(v));
+      }
+      return true;
+    }
+    for (let i = 0; i < raw.length; i++) {
+      const v = raw[i] as string;
+      lower[i] = lowerCased(v);
+      num[i] = numericValue(v);
+    }
+    return true;
   }
-  return { raw, lower, num };
+}
+
+/**
+ * `text.toLowerCase()`, without allocating a copy when the text has no upper-case ASCII letter and
+ * no non-ASCII character (the usual signal value): `toLowerCase` always returns a new string.
+ */
+export function lowerCased(text: string): string {
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if ((unit >= 0x41 && unit <= 0x5a) || unit >= 0x80) return text.toLowerCase();
+  }
+  return text;
 }
 
 /**

@@ -3,8 +3,8 @@
  * event's), with recency, frequency and trait TTL (AAM §6.3). Only segments touched by a changed
  * or expired trait are re-evaluated (the evaluator decides). On failure: none — pure computation.
  */
-import { applyDelta, emptyProfile } from '../../profiles/profile.js';
-import { profileTraitView } from '../../rules/index.js';
+import { applyDelta, emptyProfile, utcDay } from '../../profiles/profile.js';
+import { profileSegmentSet, profileTraitView } from '../../rules/index.js';
 import type { Stage } from '../stage.js';
 
 export const qualifySegmentsStage: Stage = {
@@ -12,13 +12,17 @@ export const qualifySegmentsStage: Stage = {
   run(ctx) {
     const profile = ctx.profile ?? emptyProfile(ctx.now);
     const lastEvaluatedAt = ctx.profile === undefined ? 0 : profile.seen;
-    // The profile object is ours (deserialised for this event): apply this event's realisations in place.
+    // The profile object is ours (deserialised for this event): apply this event's realisations in
+    // place, with the daily sweep of expired realisations deferred to the second applyDelta below.
+    // The evaluator must still see what expired since the last evaluation, or the segments that
+    // read it would keep their members (docs/rules.md "When segments are re-evaluated").
+    const sweptDay = profile.sweptDay;
+    profile.sweptDay = utcDay(ctx.now);
     applyDelta(profile, { realize: ctx.realizations }, ctx.now);
-    const current = new Set<number>();
-    for (const key of Object.keys(profile.segments)) current.add(Number(key));
+    profile.sweptDay = sweptDay;
     const result = ctx.snapshot.segmentEvaluator.qualify(
       profileTraitView(profile.traits),
-      current,
+      profileSegmentSet(profile.segments),
       ctx.realized,
       lastEvaluatedAt,
       ctx.now,
