@@ -18,8 +18,6 @@
  *
  * Flags:
  *   `--audex-only`   skip the naive loop and json-rules-engine;
- *   `--next-expiry`  proposal: give the view the profile's earliest pending expiry (`nextExpiry`),
- *                    kept across events outside the timer, as a profile model would keep it;
  *   `--map-profile`  proposal: traits and segments in Maps (`mapTraitView`, a Set of the segment
  *                    ids), built untimed, as a profile model that deserialised them into Maps would.
  */
@@ -32,7 +30,13 @@ import {
   type Realize,
   type TraitRealization,
 } from '../../src/profiles/profile.js';
-import { mapTraitView, profileSegmentSet, profileTraitView, type TraitView } from '../../src/rules/index.js';
+import {
+  mapTraitView,
+  profileSegmentSet,
+  profileTraitView,
+  type TraitView,
+  type TraitViewHints,
+} from '../../src/rules/index.js';
 import { emptyEventParams } from '../../src/signals/event-params.js';
 import { parseEventParams } from '../../src/signals/parse-event-params.js';
 import type { SignalMap } from '../../src/signals/signal-map.js';
@@ -44,12 +48,8 @@ const START = Date.UTC(2025, 0, 1);
 const EVENTS = 22_000;
 const VISITORS = 2_000;
 /** How qualify-segments reads the profile: as it does today, or through a proposal's adapter. */
-type ProfileMode = 'record' | 'next-expiry' | 'map';
-const MODE: ProfileMode = process.argv.includes('--map-profile')
-  ? 'map'
-  : process.argv.includes('--next-expiry')
-    ? 'next-expiry'
-    : 'record';
+type ProfileMode = 'record' | 'map';
+const MODE: ProfileMode = process.argv.includes('--map-profile') ? 'map' : 'record';
 
 interface RunResult {
   total: number[];
@@ -78,7 +78,7 @@ interface ProfileReads {
  * preparation stands for work a different profile model would do when it loads or updates the
  * profile, so it runs before the timer starts; building the view and the set is timed.
  */
-function profileReads(mode: ProfileMode, profile: Profile, nextExpiry: number): ProfileReads {
+function profileReads(mode: ProfileMode, profile: Profile, hints: TraitViewHints): ProfileReads {
   if (mode === 'map') {
     const traits = new Map<number, TraitRealization>();
     for (const [sid, r] of Object.entries(profile.traits)) traits.set(Number(sid), r);
@@ -87,34 +87,7 @@ function profileReads(mode: ProfileMode, profile: Profile, nextExpiry: number): 
     return { view: () => mapTraitView(traits), current: () => new Set(segments.keys()) };
   }
   const current = (): ReadonlySet<number> => profileSegmentSet(profile.segments);
-  if (mode === 'next-expiry')
-    return { view: () => profileTraitView(profile.traits, { nextExpiry }), current };
-  return { view: () => profileTraitView(profile.traits), current };
-}
-
-/**
- * `--next-expiry`: the earliest `expires` later than `now` after this event's write, maintained as
- * a profile model would — the previous value and this event's realisations, with a pass over
- * every realisation only once the previous value has passed. Conservative: an extended expiry may
- * leave it early, which costs a needless walk, never a missed expiry.
- */
-function nextExpiryAfterWrite(
-  profile: Profile,
-  previous: number,
-  changed: readonly number[],
-  now: number,
-): number {
-  let next = previous > now ? previous : 0;
-  if (previous !== 0 && previous <= now) {
-    for (const key in profile.traits)
-      next = earlier(next, (profile.traits[key] as TraitRealization).expires, now);
-  }
-  for (const sid of changed) next = earlier(next, profile.traits[sid]?.expires ?? 0, now);
-  return next;
-}
-
-function earlier(next: number, expires: number, now: number): number {
-  return expires > now && (next === 0 || expires < next) ? expires : next;
+  return { view: () => profileTraitView(profile.traits, hints), current };
 }
 
 /** An event's signals as the query string a tag would send (parsed per event, as parse-signals does). */
@@ -143,8 +116,6 @@ async function run(
 ): Promise<RunResult> {
   /** The profile store: JSON text per visitor, as the memory and SQLite stores keep it. */
   const stored = new Map<number, string>();
-  /** `--next-expiry`: the `nextExpiry` field a profile model would store with the profile. */
-  const nextExpiries = new Map<number, number>();
   const result: RunResult = {
     total: [],
     match: [],
@@ -176,12 +147,13 @@ async function run(
       ttlDays: catalog.ttlDays.get(traitId) ?? 120,
     }));
     const sweptDay = profile.sweptDay;
+    // As the stage does: the profile's pending expiry as stored, before this event's realisations.
+    const hints: TraitViewHints = profile.nextExpiry === undefined ? {} : { nextExpiry: profile.nextExpiry };
     profile.sweptDay = utcDay(at);
     applyDelta(profile, { realize }, at);
     profile.sweptDay = sweptDay;
     const changed = new Set(traits);
-    const nextExpiry = nextExpiries.get(visitor) ?? 0;
-    const reads = profileReads(mode, profile, nextExpiry);
+    const reads = profileReads(mode, profile, hints);
 
     const t2 = performance.now();
     const qualified = impl.qualify(reads.view(), reads.current(), changed, last, at);
@@ -191,8 +163,6 @@ async function run(
     // The segment changes, then the daily expiry sweep; write-profile stores the result.
     applyDelta(profile, { segmentsAdd: q.added, segmentsRemove: q.removed }, at);
     stored.set(visitor, JSON.stringify(profile));
-    if (mode === 'next-expiry')
-      nextExpiries.set(visitor, nextExpiryAfterWrite(profile, nextExpiry, traits, at));
     if (i >= warmup) {
       // After the timer: enumerating the profile here would warm it for the evaluator.
       const kind = last === 0 ? 2 : utcDay(last) !== utcDay(at) ? 1 : 0;
@@ -277,7 +247,6 @@ async function main(): Promise<void> {
   );
   const view = {
     record: 'profile record',
-    'next-expiry': 'record + nextExpiry (--next-expiry)',
     map: 'Maps (--map-profile)',
   };
   console.log(`profile read through: ${view[MODE]}; load average ${loadAverage()}`);

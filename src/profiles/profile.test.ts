@@ -115,3 +115,53 @@ describe('applyDelta', () => {
     );
   });
 });
+
+describe('bookkeeping kept by applyDelta', () => {
+  const stepArb = fc.record({
+    advance: fc.integer({ min: 0, max: 3 * DAY_MS }),
+    realize: fc.array(
+      fc.record({ traitId: fc.integer({ min: 1, max: 12 }), ttlDays: fc.constantFrom(0, 1, 2, 3) }),
+      { maxLength: 4 },
+    ),
+  });
+
+  it('nextExpiry is never later than a pending expiry, and traitCount is the number of traits', () => {
+    fc.assert(
+      fc.property(fc.array(stepArb, { minLength: 1, maxLength: 30 }), (steps) => {
+        const profile = emptyProfile(T0);
+        let now = T0;
+        for (const step of steps) {
+          now += step.advance;
+          applyDelta(profile, { realize: step.realize }, now);
+          const pending = Object.values(profile.traits)
+            .map((r) => r.expires)
+            .filter((e) => e > now);
+          if (pending.length > 0) {
+            expect(profile.nextExpiry).toBeGreaterThan(0);
+            expect(profile.nextExpiry).toBeLessThanOrEqual(Math.min(...pending));
+          }
+          expect(profile.traitCount).toBe(Object.keys(profile.traits).length);
+        }
+      }),
+    );
+  });
+
+  it('fills both in for a profile stored before they existed', () => {
+    const profile = emptyProfile(T0);
+    applyDelta(
+      profile,
+      {
+        realize: [
+          { traitId: 1, ttlDays: 2 },
+          { traitId: 2, ttlDays: 0 },
+        ],
+      },
+      T0,
+    );
+    delete profile.nextExpiry;
+    delete profile.traitCount;
+    applyDelta(profile, { segmentsAdd: [5] }, T0 + 1);
+    expect(profile.nextExpiry).toBe(T0 + 2 * DAY_MS);
+    expect(profile.traitCount).toBe(2);
+  });
+});

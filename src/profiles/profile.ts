@@ -56,6 +56,15 @@ export interface Profile {
   seen: number;
   /** UTC day of the last sweep of expired realisations. */
   sweptDay: number;
+  /**
+   * Earliest `expires` among the realisations that was still ahead at the last write (`0`: none
+   * was). Lets the segment evaluator rule out an expiry since the last event with one comparison
+   * instead of a pass over every trait (docs/rules.md "When segments are re-evaluated"). May be
+   * early (an expiry since extended), never late. Absent in rows written before it existed.
+   */
+  nextExpiry?: number;
+  /** Number of keys in `traits`, so the realisation cap needs no key listing. Absent in older rows. */
+  traitCount?: number;
   /** Set when the visitor opted out (server-side mark for `d_uuid` / declared-id opt-outs, AAM §10.2). */
   optedOut?: number;
   /** Revision of the stored row, set by the profile store on read and write (0 = never stored). */
@@ -115,6 +124,8 @@ export function applyDelta(profile: Profile, delta: ProfileDelta, now: number): 
     profile.traits = {};
     profile.segments = {};
     profile.partners = {};
+    profile.nextExpiry = 0;
+    profile.traitCount = 0;
     return profile;
   }
   let added = 0;
@@ -133,13 +144,48 @@ export function applyDelta(profile: Profile, delta: ProfileDelta, now: number): 
     }
   }
   if (profile.sweptDay !== today) sweepExpired(profile, now, today);
-  // Only a new trait can push the profile over the cap; listing the keys is the costly part.
-  if (added > 0) {
-    const keys = Object.keys(profile.traits);
-    if (keys.length > MAX_TRAIT_REALIZATIONS)
+  if (added > 0 || profile.traitCount === undefined) {
+    const count = profile.traitCount === undefined ? countKeys(profile.traits) : profile.traitCount + added;
+    profile.traitCount = count;
+    // Only a new trait can push the profile over the cap.
+    if (count > MAX_TRAIT_REALIZATIONS) {
+      const keys = Object.keys(profile.traits);
       evictOldest(profile, keys, keys.length - MAX_TRAIT_REALIZATIONS);
+      profile.traitCount = MAX_TRAIT_REALIZATIONS;
+    }
   }
+  profile.nextExpiry = nextExpiryAfter(profile, delta.realize, now);
   return profile;
+}
+
+/**
+ * The profile's next pending expiry after this change: the previous one, moved earlier by this
+ * change's realisations; a pass over every trait only when the previous one has passed (or was
+ * never recorded), i.e. about once per expiry rather than once per event.
+ */
+function nextExpiryAfter(profile: Profile, realized: readonly Realize[] | undefined, now: number): number {
+  const previous = profile.nextExpiry;
+  let next = 0;
+  if (previous === undefined || (previous !== 0 && previous <= now)) {
+    for (const key in profile.traits)
+      next = earlier(next, (profile.traits[key] as TraitRealization).expires, now);
+    return next;
+  }
+  next = previous;
+  if (realized !== undefined)
+    for (const r of realized) next = earlier(next, profile.traits[r.traitId]?.expires ?? 0, now);
+  return next;
+}
+
+/** The earlier of `next` and `expires`, counting only expiries still ahead (`0` = none). */
+function earlier(next: number, expires: number, now: number): number {
+  return expires > now && (next === 0 || expires < next) ? expires : next;
+}
+
+function countKeys(record: Readonly<Record<string, unknown>>): number {
+  let n = 0;
+  for (const _ in record) n++;
+  return n;
 }
 
 /** Realises one trait; returns 1 when the trait was not in the profile before, else 0. */
@@ -163,7 +209,13 @@ function realizeTrait(profile: Profile, r: Realize, now: number, today: number):
 }
 
 function sweepExpired(profile: Profile, now: number, today: number): void {
-  for (const [key, r] of Object.entries(profile.traits)) if (!isLive(r, now)) delete profile.traits[key];
+  let removed = 0;
+  for (const [key, r] of Object.entries(profile.traits)) {
+    if (isLive(r, now)) continue;
+    delete profile.traits[key];
+    removed++;
+  }
+  if (profile.traitCount !== undefined) profile.traitCount -= removed;
   profile.sweptDay = today;
 }
 

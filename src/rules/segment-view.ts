@@ -25,8 +25,8 @@ export interface TraitViewHints {
   /**
    * Earliest `expires` among the realisations that is later than the profile's last evaluation
    * (`seen`), or `0` when none is. With it, {@link EnumerableTraitView.expiresWithin} is one
-   * comparison instead of a pass over every realisation. Not kept by `src/profiles/` today
-   * (docs/rules.md "Performance" measures the proposal); omit it and the view walks the record.
+   * comparison instead of a pass over every realisation. Kept by `applyDelta` as `Profile.nextExpiry`
+   * (docs/rules.md "Performance"); omit it and the view walks the record.
    */
   nextExpiry?: number;
 }

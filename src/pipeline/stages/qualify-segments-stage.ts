@@ -17,11 +17,13 @@ export const qualifySegmentsStage: Stage = {
     // The evaluator must still see what expired since the last evaluation, or the segments that
     // read it would keep their members (docs/rules.md "When segments are re-evaluated").
     const sweptDay = profile.sweptDay;
+    // The expiry still ahead at the last write, read before this event's realisations move it.
+    const hints = profile.nextExpiry === undefined ? {} : { nextExpiry: profile.nextExpiry };
     profile.sweptDay = utcDay(ctx.now);
     applyDelta(profile, { realize: ctx.realizations }, ctx.now);
     profile.sweptDay = sweptDay;
     const result = ctx.snapshot.segmentEvaluator.qualify(
-      profileTraitView(profile.traits),
+      profileTraitView(profile.traits, hints),
       profileSegmentSet(profile.segments),
       ctx.realized,
       lastEvaluatedAt,
