@@ -38,7 +38,7 @@ export function eventFastLane(
 
 /** `/event` or `/event?…`; anything else (`/event/x`, `/events`) is fastify's to route or 404. */
 function isEventPath(url: string): boolean {
-  return url.startsWith('/event') && (url.length === 6 || url.charCodeAt(6) === 63) /* ? */;
+  return url.startsWith('/event') && (url.length === 6 || url[6] === '?');
 }
 
 function send(
