@@ -1,14 +1,37 @@
 /**
  * An open-loop load generator: sends requests at a fixed rate whatever the replies do (so a slow
  * reply cannot lower the offered load, unlike closed-loop tools), and records each latency.
+ *
+ * Every request carries `x-bench-seq: <i>` (ignored by the DCS; the partner probe keys the server
+ * side of the exchange on it) and each record keeps the monotonic send and receive times, how late
+ * the send was against its schedule, and the reply's `tid` (which keys the DCS's provider calls), so
+ * the benchmark can join one event's timeline across processes (bench/partner-probe.ts).
  */
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
+
+/** CLOCK_MONOTONIC in ms: the same clock as bench/partner-probe.ts in the other processes. */
+export const monoMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+
+export interface RequestRecord {
+  seq: number;
+  /** Scheduled send time, monotonic ms. */
+  due: number;
+  /** Actual send and full-reply times, monotonic ms. */
+  sent: number;
+  done: number;
+  status: number;
+  /** The reply's transaction id (JSON replies), when `keepTid` is set. */
+  tid?: string;
+  /** Per provider key, the call time the DCS reported in its `debug` block (`d_debug=1`). */
+  debugMs?: Record<string, number>;
+}
 
 export interface OpenLoopResult {
   sent: number;
   ok: number;
   failed: number;
   latenciesMs: number[];
+  records: RequestRecord[];
 }
 
 export async function openLoop(opts: {
@@ -17,33 +40,86 @@ export async function openLoop(opts: {
   headers?: (i: number) => Record<string, string>;
   ratePerSec: number;
   seconds: number;
+  /** Parse each JSON reply's `tid` (and `debug.partners[*].ms`, if any) into its record. */
+  keepTid?: boolean;
 }): Promise<OpenLoopResult> {
   const pool = new Pool(opts.origin, { connections: 256 });
   const total = Math.round(opts.ratePerSec * opts.seconds);
-  const result: OpenLoopResult = { sent: 0, ok: 0, failed: 0, latenciesMs: [] };
-  const inflight: Promise<void>[] = [];
-  const start = performance.now();
+  const result: OpenLoopResult = { sent: 0, ok: 0, failed: 0, latenciesMs: [], records: [] };
+  const bodies: string[] = [];
+  let open = 0;
+  let drained: (() => void) | undefined;
+  const finish = (rec: RequestRecord, body: string | undefined) => {
+    if (body === undefined) result.failed++;
+    else {
+      result.latenciesMs.push(rec.done - rec.sent);
+      result.records.push(rec);
+      bodies.push(body);
+      if (rec.status === 200) result.ok++;
+      else result.failed++;
+    }
+    if (--open === 0) drained?.();
+  };
+  const start = monoMs();
   for (let i = 0; i < total; i++) {
     const due = start + (i * 1000) / opts.ratePerSec;
-    const wait = due - performance.now();
+    const wait = due - monoMs();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     result.sent++;
-    const t0 = performance.now();
-    inflight.push(
-      pool
-        .request({ method: 'GET', path: opts.path(i), headers: opts.headers?.(i) ?? {} })
-        .then(async (res) => {
-          await res.body.text();
-          result.latenciesMs.push(performance.now() - t0);
-          if (res.statusCode === 200) result.ok++;
-          else result.failed++;
-        })
-        .catch(() => void result.failed++),
+    open++;
+    const rec: RequestRecord = { seq: i, due, sent: monoMs(), done: 0, status: 0 };
+    // A bare dispatch handler: the generator shares the machine with what it measures, so it
+    // spends as little as it can per request (no response stream, reply parsed after the run).
+    pool.dispatch(
+      { method: 'GET', path: opts.path(i), headers: { ...opts.headers?.(i), 'x-bench-seq': String(i) } },
+      replyHandler(rec, finish),
     );
   }
-  await Promise.all(inflight);
+  if (open > 0) await new Promise<void>((r) => (drained = r));
   await pool.close();
+  if (opts.keepTid === true) result.records.forEach((rec, i) => readReply(rec, bodies[i]!));
   return result;
+}
+
+function replyHandler(
+  rec: RequestRecord,
+  finish: (rec: RequestRecord, body: string | undefined) => void,
+): Dispatcher.DispatchHandler {
+  const chunks: Buffer[] = [];
+  return {
+    onConnect() {},
+    onHeaders(status) {
+      rec.status = status;
+      return true;
+    },
+    onData(chunk) {
+      chunks.push(chunk);
+      return true;
+    },
+    onComplete() {
+      rec.done = monoMs();
+      finish(rec, Buffer.concat(chunks).toString('utf8'));
+    },
+    onError() {
+      finish(rec, undefined);
+    },
+  };
+}
+
+function readReply(rec: RequestRecord, text: string): void {
+  try {
+    const reply = JSON.parse(text) as {
+      tid?: string;
+      debug?: { partners?: Record<string, { ms?: number }> };
+    };
+    if (reply.tid !== undefined) rec.tid = reply.tid;
+    const partners = reply.debug?.partners;
+    if (partners === undefined) return;
+    rec.debugMs = {};
+    for (const [key, o] of Object.entries(partners)) if (o.ms !== undefined) rec.debugMs[key] = o.ms;
+  } catch {
+    // not JSON (an error page): the record keeps its status only
+  }
 }
 
 export function percentile(xs: readonly number[], p: number): number {

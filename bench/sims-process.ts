@@ -1,6 +1,8 @@
 /**
  * Runs reference providers for the partner benchmark in their own process, so their CPU is not
  * charged to the DCS. argv: JSON array of PartnerSimOptions. Sends `{ urls }` to the parent.
+ * The benchmark loads bench/partner-probe.ts here with `--import` to measure the providers' own
+ * answer times and event-loop lag.
  */
 import { startPartnerSim, type PartnerSimOptions } from '../src/partners/sim/partner-sim.js';
 

@@ -23,7 +23,7 @@ import { PartnerMetrics } from './partners/runner/partner-metrics.js';
 import { DEFAULT_BREAKER, PartnerBreakers } from './partners/runner/breaker.js';
 import { createUndiciTransport } from './partners/runner/undici-transport.js';
 import { compose } from './partners/runner/call.js';
-import { withHardDeadline, withMetrics, withSigning } from './partners/runner/wrappers.js';
+import { withMetrics, withSigning } from './partners/runner/wrappers.js';
 import { RateLimiter } from './partners/runner/rate-limiter.js';
 import { answerState } from './partners/runner/answer-state.js';
 import type { EventServices, PartnerServices } from './pipeline/event-context.js';
@@ -115,13 +115,7 @@ export async function createApp(config: Readonly<AudexConfig>, opts: AppOptions 
   );
   const transport = createUndiciTransport();
   const partners: PartnerServices = {
-    call: compose(
-      transport.call,
-      withMetrics(partnerMetrics),
-      breakers.wrapper(),
-      withSigning(now),
-      withHardDeadline(),
-    ),
+    call: compose(transport.call, withMetrics(partnerMetrics), breakers.wrapper(), withSigning(now)),
     breakers,
     rateLimiter: new RateLimiter(),
     metrics: partnerMetrics,

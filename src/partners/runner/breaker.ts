@@ -5,7 +5,7 @@
  * the planner skips the partner ("skipped:breaker-open"); a call that still arrives here fails fast.
  */
 import CircuitBreaker from 'opossum';
-import type { Call, CallRequest, CallResult, CallWrapper } from './call.js';
+import { NEVER_ABORTED, type Call, type CallRequest, type CallResult, type CallWrapper } from './call.js';
 import type { PartnerMetrics } from './partner-metrics.js';
 
 export interface BreakerSettings {
@@ -54,7 +54,7 @@ export class PartnerBreakers {
       async (req, signal) => {
         const breaker = this.#breakerFor(req.partner, next);
         try {
-          return await breaker.fire(req, signal);
+          return await breaker.fire(req, signal ?? NEVER_ABORTED);
         } catch (err) {
           if (err instanceof FailedCall) return err.result;
           return { ok: false, cause: 'breaker-open', ms: 0 };

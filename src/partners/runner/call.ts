@@ -26,7 +26,15 @@ export type CallResult =
   | { readonly ok: true; readonly response: PartnerResponse; readonly ms: number }
   | { readonly ok: false; readonly cause: FailureCause; readonly detail?: string; readonly ms: number };
 
-export type Call = (req: CallRequest, signal: AbortSignal) => Promise<CallResult>;
+/**
+ * `signal` aborts the call from outside (cause `aborted`, or `timeout` when aborted with reason
+ * `'timeout'`). Most callers have nothing to abort with: they omit it or pass {@link NEVER_ABORTED},
+ * which costs no listener.
+ */
+export type Call = (req: CallRequest, signal?: AbortSignal) => Promise<CallResult>;
+
+/** A signal that never aborts, shared by every call that has no outer abort. */
+export const NEVER_ABORTED: AbortSignal = new AbortController().signal;
 export type CallWrapper = (next: Call) => Call;
 
 /** Composes wrappers outermost-first: `compose(base, a, b)` calls a → b → base. */

@@ -85,6 +85,23 @@ describe('collect', () => {
     expect((await done).map((s) => s.status)).toEqual(['answered', 'answered']);
   });
 
+  it('settles each call at its own soft deadline when tmax differs', async () => {
+    const call = scripted({
+      short: { after: 10_000, result: ok('S') },
+      long: { after: 10_000, result: ok('L') },
+    });
+    let resolved = false;
+    const done = collect(call, [plan('short', 30), plan('long', 60)], 100, () => {}).then((s) => {
+      resolved = true;
+      return s;
+    });
+    await vi.advanceTimersByTimeAsync(30);
+    expect(resolved).toBe(false);
+    await vi.advanceTimersByTimeAsync(30);
+    const settled = await done;
+    expect(settled.map((s) => s.status)).toEqual(['timeout', 'timeout']);
+  });
+
   it('turns an adapter that throws into a failure, not a crash', async () => {
     const throwing = {
       ...adapter,

@@ -4,9 +4,13 @@
  * left of the event budget). The event never waits past that. A call past its soft deadline keeps
  * running until its hard deadline (tmax + late window); a late answer is handed to `onLate` so it
  * is stored for the next event, not lost (PARTNER-PROTOCOL.md "late-answer window").
+ *
+ * Cost per event: one timer for all its calls (one per distinct soft deadline, normally one), no
+ * `AbortController` (the transport enforces each call's hard deadline itself), and the promise
+ * resolves in the same tick as the last settlement, so the event goes on at once.
  */
 import type { PartnerAdapter, PartnerAnswer, PartnerCallInput } from '../adapter.js';
-import type { Call, CallResult } from './call.js';
+import { NEVER_ABORTED, type Call, type CallResult } from './call.js';
 
 export interface CallPlan {
   /** Partner instance key. */
@@ -30,7 +34,8 @@ export type Settlement =
   | { readonly status: 'failed'; readonly reason: string; readonly ms: number }
   | { readonly status: 'timeout'; readonly ms: number };
 
-export type LateHandler = (plan: CallPlan, settlement: Settlement) => void;
+/** Called with a settlement that arrived after its call's soft deadline, and the plan's index. */
+export type LateHandler = (plan: CallPlan, settlement: Settlement, index: number) => void;
 
 /**
  * Starts every call now and returns a promise of their settlements (same order as `plans`) that
@@ -42,27 +47,48 @@ export function collect(
   budgetMs: number,
   onLate: LateHandler,
 ): Promise<Settlement[]> {
-  if (plans.length === 0) return Promise.resolve([]);
+  const n = plans.length;
+  if (n === 0) return Promise.resolve([]);
   const t0 = performance.now();
-  const settlements: Array<Settlement | undefined> = new Array(plans.length);
-  let pending = plans.length;
+  const settlements: Array<Settlement | undefined> = new Array(n);
+  const soft = plans.map((p) => Math.max(0, Math.min(p.tmaxMs, budgetMs)));
+  let pending = n;
+  let timer: NodeJS.Timeout | undefined;
   return new Promise((resolve) => {
     const settle = (i: number, s: Settlement) => {
       if (settlements[i] !== undefined) return false;
       settlements[i] = s;
-      if (--pending === 0) resolve(settlements as Settlement[]);
+      if (--pending === 0) {
+        clearTimeout(timer);
+        resolve(settlements as Settlement[]);
+      }
       return true;
     };
-    plans.forEach((plan, i) => {
-      const soft = Math.max(0, Math.min(plan.tmaxMs, budgetMs));
-      const timer = setTimeout(() => settle(i, { status: 'timeout', ms: performance.now() - t0 }), soft);
+    /** Arms the one timer for the earliest soft deadline after `after` that still has a call pending. */
+    const arm = (after: number) => {
+      let next = Infinity;
+      for (let i = 0; i < n; i++)
+        if (settlements[i] === undefined && soft[i]! > after) next = Math.min(next, soft[i]!);
+      if (next === Infinity) return;
+      // The delay is rounded up: Node's timers have whole-millisecond clocks, and a soft deadline
+      // must never come early (a provider answering just inside its tmax is waited for).
+      timer = setTimeout(
+        () => {
+          const ms = performance.now() - t0;
+          for (let i = 0; i < n && pending > 0; i++)
+            if (soft[i]! <= next) settle(i, { status: 'timeout', ms });
+          if (pending > 0) arm(next);
+        },
+        Math.ceil(next - Math.max(after, performance.now() - t0)),
+      );
+    };
+    for (let i = 0; i < n; i++) {
+      const plan = plans[i]!;
       const request = safeBuild(plan);
       if (request instanceof Error) {
-        clearTimeout(timer);
         settle(i, { status: 'failed', reason: `build: ${request.message}`, ms: 0 });
-        return;
+        continue;
       }
-      const controller = new AbortController();
       void call(
         {
           partner: plan.key,
@@ -72,13 +98,13 @@ export function collect(
           hardTimeoutMs: plan.tmaxMs + plan.lateWindowMs,
           ...(plan.secrets !== undefined ? { secrets: plan.secrets } : {}),
         },
-        controller.signal,
+        NEVER_ABORTED,
       ).then((result) => {
-        clearTimeout(timer);
         const s = toSettlement(plan, result);
-        if (!settle(i, s)) onLate(plan, s);
+        if (!settle(i, s)) onLate(plan, s, i);
       });
-    });
+    }
+    if (pending > 0) arm(-1);
   });
 }
 

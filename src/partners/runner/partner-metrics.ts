@@ -10,6 +10,13 @@ export const PARTNER_METRIC_NAMES = {
 } as const;
 
 export class PartnerMetrics {
+  /** Label children per partner (and outcome): `labels()` allocates and hashes on every call. */
+  readonly #callChildren = new Map<
+    string,
+    { calls: { inc(): void }; latency: { observe(v: number): void } }
+  >();
+  readonly #outcomeChildren = new Map<string, Map<string, { inc(): void }>>();
+
   readonly calls: Counter<'partner'>;
   /** Every planned partner's outcome per event: answered, cached, timeout, failed:<cause>, skipped:<reason>. */
   readonly outcomes: Counter<'partner' | 'outcome'>;
@@ -46,11 +53,26 @@ export class PartnerMetrics {
   }
 
   observeCall(partner: string, result: CallResult): void {
-    this.calls.labels(partner).inc();
-    if (result.ok || result.cause !== 'breaker-open') this.latency.labels(partner).observe(result.ms / 1000);
+    let c = this.#callChildren.get(partner);
+    if (c === undefined) {
+      c = { calls: this.calls.labels(partner), latency: this.latency.labels(partner) };
+      this.#callChildren.set(partner, c);
+    }
+    c.calls.inc();
+    if (result.ok || result.cause !== 'breaker-open') c.latency.observe(result.ms / 1000);
   }
 
   outcome(partner: string, outcome: string): void {
-    this.outcomes.labels(partner, outcome).inc();
+    let byOutcome = this.#outcomeChildren.get(partner);
+    if (byOutcome === undefined) {
+      byOutcome = new Map();
+      this.#outcomeChildren.set(partner, byOutcome);
+    }
+    let child = byOutcome.get(outcome);
+    if (child === undefined) {
+      child = this.outcomes.labels(partner, outcome);
+      byOutcome.set(outcome, child);
+    }
+    child.inc();
   }
 }

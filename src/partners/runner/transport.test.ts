@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compose, type CallRequest } from './call.js';
 import { createUndiciTransport } from './undici-transport.js';
-import { withHardDeadline, withSigning } from './wrappers.js';
+import { withSigning } from './wrappers.js';
 
 let server: Server;
 let base = '';
@@ -20,6 +20,11 @@ beforeAll(async () => {
     }
     if (path === '/huge') return void res.end('x'.repeat(200_000));
     if (path === '/reset') return void req.socket.destroy();
+    if (path === '/headers') {
+      res.setHeader('X-Multi', ['a', 'b']);
+      res.setHeader('Cache-Control', 'max-age=60');
+      return void res.end('{}');
+    }
     if (path === '/hang') return; // never answers
     res.statusCode = 404;
     res.end();
@@ -38,7 +43,6 @@ afterAll(() => transport.close());
 const call = compose(
   transport.call,
   withSigning(() => 1700000000000),
-  withHardDeadline(),
 );
 
 const req = (path: string, over: Partial<CallRequest> = {}): CallRequest => ({
@@ -83,6 +87,42 @@ describe('undici transport with wrappers', () => {
     expect(await call(req('/hang', { hardTimeoutMs: 50 }), new AbortController().signal)).toMatchObject({
       ok: false,
       cause: 'timeout',
+    });
+  });
+
+  it('enforces the hard deadline without any wrapper, and honours an outer abort', async () => {
+    expect(await transport.call(req('/hang', { hardTimeoutMs: 30 }))).toMatchObject({
+      ok: false,
+      cause: 'timeout',
+    });
+    const outer = new AbortController();
+    const aborted = transport.call(req('/hang', { hardTimeoutMs: 5_000 }), outer.signal);
+    outer.abort();
+    expect(await aborted).toMatchObject({ ok: false, cause: 'aborted' });
+    const pre = new AbortController();
+    pre.abort('timeout');
+    expect(await transport.call(req('/ok'), pre.signal)).toMatchObject({ ok: false, cause: 'timeout' });
+  });
+
+  it('settles a call queued behind a busy connection at its own hard deadline', async () => {
+    const one = createUndiciTransport({ connectionsPerOrigin: 1 });
+    try {
+      const hung = one.call(req('/hang', { hardTimeoutMs: 300 }));
+      const queued = one.call(req('/ok', { hardTimeoutMs: 30 }));
+      expect(await queued).toMatchObject({ ok: false, cause: 'timeout' });
+      expect(await hung).toMatchObject({ ok: false, cause: 'timeout' });
+      // The connection recovers: the next call is answered.
+      expect(await one.call(req('/ok'))).toMatchObject({ ok: true, response: { status: 200 } });
+    } finally {
+      await one.close();
+    }
+  });
+
+  it('lower-cases header names and joins repeated headers', async () => {
+    const r = await call(req('/headers'), new AbortController().signal);
+    expect(r).toMatchObject({
+      ok: true,
+      response: { headers: { 'x-multi': 'a, b', 'cache-control': 'max-age=60' } },
     });
   });
 

@@ -1,11 +1,17 @@
 /**
- * The base call: undici `Pool.request` with keep-alive pools per origin (5–9× cheaper than fetch,
+ * The base call: undici with keep-alive pools per origin (5–9× cheaper than fetch,
  * reference/measurements.md §3), gzip accepted, the body read under a byte cap, redirects not
  * followed (a 3xx reaches the adapter, which treats it as a failure).
+ *
+ * One call is one `Pool.dispatch` with a small handler object rather than `Pool.request`: no
+ * response stream, async iterator, `AbortSignal` or abort listener per call — they were most of a
+ * call's CPU and allocation (docs/benchmarks.md "Real-time partners"). The hard deadline
+ * (`req.hardTimeoutMs`: tmax + late window) is enforced here with one timer per call that calls the
+ * request's own abort; an outer `signal` is honoured too unless it is {@link NEVER_ABORTED}.
  */
 import { gunzipSync } from 'node:zlib';
 import { Pool } from 'undici';
-import type { Call, CallResult } from './call.js';
+import { NEVER_ABORTED, type Call, type CallResult } from './call.js';
 
 export interface TransportOptions {
   /** Max response body bytes (after decompression too). Default 64 KiB (PARTNER-PROTOCOL.md). */
@@ -19,9 +25,17 @@ export interface Transport {
   close(): Promise<void>;
 }
 
+/** Origin and path of an endpoint URL; parsed once per distinct URL string (bounded cache). */
+interface Target {
+  readonly origin: string;
+  readonly path: string;
+}
+const TARGET_CACHE_MAX = 1024;
+
 export function createUndiciTransport(opts: TransportOptions = {}): Transport {
   const cap = opts.bodyCapBytes ?? 64 * 1024;
   const pools = new Map<string, Pool>();
+  const targets = new Map<string, Target | null>();
   const poolFor = (origin: string): Pool => {
     let pool = pools.get(origin);
     if (pool === undefined) {
@@ -30,54 +44,39 @@ export function createUndiciTransport(opts: TransportOptions = {}): Transport {
     }
     return pool;
   };
-
-  const call: Call = async (req, signal) => {
-    const t0 = performance.now();
-    const elapsed = () => performance.now() - t0;
-    let url: URL;
+  const targetFor = (url: string): Target | null => {
+    let t = targets.get(url);
+    if (t !== undefined) return t;
     try {
-      url = new URL(req.request.url);
+      const u = new URL(url);
+      t = { origin: u.origin, path: u.pathname + u.search };
     } catch {
-      return { ok: false, cause: 'network', detail: 'invalid URL', ms: 0 };
+      t = null;
     }
-    try {
-      const res = await poolFor(url.origin).request({
-        method: req.request.method,
-        path: url.pathname + url.search,
-        headers: { 'accept-encoding': 'gzip', ...req.request.headers },
-        ...(req.request.body !== undefined ? { body: req.request.body } : {}),
-        signal,
-      });
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of res.body) {
-        size += (chunk as Buffer).length;
-        if (size > cap) {
-          res.body.destroy();
-          return { ok: false, cause: 'body-too-large', detail: `over ${cap} bytes`, ms: elapsed() };
-        }
-        chunks.push(chunk as Buffer);
-      }
-      let raw = Buffer.concat(chunks);
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(res.headers)) {
-        if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
-      }
-      if (headers['content-encoding'] === 'gzip') {
-        try {
-          raw = gunzipSync(raw, { maxOutputLength: cap });
-        } catch {
-          return { ok: false, cause: 'bad-encoding', detail: 'gzip', ms: elapsed() };
-        }
-      }
-      return {
-        ok: true,
-        response: { status: res.statusCode, headers, body: raw.toString('utf8') },
-        ms: elapsed(),
-      };
-    } catch (err) {
-      return failure(err, signal, elapsed());
-    }
+    // Templated GET URLs differ per visitor: keep the cache bounded.
+    if (targets.size >= TARGET_CACHE_MAX) targets.clear();
+    targets.set(url, t);
+    return t;
+  };
+
+  const call: Call = (req, signal = NEVER_ABORTED) => {
+    const target = targetFor(req.request.url);
+    if (target === null)
+      return Promise.resolve({ ok: false, cause: 'network', detail: 'invalid URL', ms: 0 });
+    if (signal.aborted) return Promise.resolve(abortedBy(signal, 0));
+    return new Promise<CallResult>((resolve) => {
+      const handler = new CallHandler(resolve, cap, signal);
+      handler.start(req.hardTimeoutMs);
+      poolFor(target.origin).dispatch(
+        {
+          method: req.request.method,
+          path: target.path,
+          headers: { 'accept-encoding': 'gzip', ...req.request.headers },
+          ...(req.request.body !== undefined ? { body: req.request.body } : {}),
+        },
+        handler,
+      );
+    });
   };
 
   return {
@@ -89,14 +88,131 @@ export function createUndiciTransport(opts: TransportOptions = {}): Transport {
   };
 }
 
-function failure(err: unknown, signal: AbortSignal, ms: number): CallResult {
-  if (signal.aborted) {
-    const reason: unknown = signal.reason;
-    const cause = reason === 'timeout' ? 'timeout' : 'aborted';
-    return { ok: false, cause, ms };
+/**
+ * One call's undici handler (the dispatcher's callback interface): collects the body under the cap
+ * and settles the call's promise exactly once — answer, failure, hard deadline or outer abort.
+ */
+class CallHandler {
+  readonly #resolve: (r: CallResult) => void;
+  readonly #cap: number;
+  readonly #signal: AbortSignal;
+  readonly #t0 = performance.now();
+  #abort: ((reason?: Error) => void) | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #onAbort: (() => void) | undefined;
+  #done = false;
+  #status = 0;
+  #rawHeaders: Buffer[] = [];
+  #chunks: Buffer[] = [];
+  #size = 0;
+
+  constructor(resolve: (r: CallResult) => void, cap: number, signal: AbortSignal) {
+    this.#resolve = resolve;
+    this.#cap = cap;
+    this.#signal = signal;
   }
-  const code = (err as { code?: string }).code ?? '';
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET')
-    return { ok: false, cause: 'reset', detail: code, ms };
-  return { ok: false, cause: 'network', detail: code || (err as Error).message, ms };
+
+  start(hardTimeoutMs: number): void {
+    this.#timer = setTimeout(
+      () => this.#fail({ ok: false, cause: 'timeout', ms: this.#ms() }),
+      hardTimeoutMs,
+    );
+    if (this.#signal !== NEVER_ABORTED) {
+      this.#onAbort = () => this.#fail(abortedBy(this.#signal, this.#ms()));
+      this.#signal.addEventListener('abort', this.#onAbort, { once: true });
+    }
+  }
+
+  // --- undici's dispatch handler interface ---
+
+  onConnect(abort: (reason?: Error) => void): void {
+    this.#abort = abort;
+    // Settled (deadline) while queued for a connection: drop the request now.
+    if (this.#done) abort(new Error('partner call settled before it was sent'));
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
+    if (statusCode < 200) return true; // 1xx: informational, the real answer follows
+    this.#status = statusCode;
+    this.#rawHeaders = rawHeaders;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.#done) return false;
+    this.#size += chunk.length;
+    if (this.#size > this.#cap) {
+      this.#fail({ ok: false, cause: 'body-too-large', detail: `over ${this.#cap} bytes`, ms: this.#ms() });
+      return false;
+    }
+    this.#chunks.push(chunk);
+    return true;
+  }
+
+  onComplete(): void {
+    if (this.#done) return;
+    const headers = headerRecord(this.#rawHeaders);
+    let raw = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#size);
+    if (headers['content-encoding'] === 'gzip') {
+      try {
+        raw = gunzipSync(raw, { maxOutputLength: this.#cap });
+      } catch {
+        return this.#settle({ ok: false, cause: 'bad-encoding', detail: 'gzip', ms: this.#ms() });
+      }
+    }
+    this.#settle({
+      ok: true,
+      response: { status: this.#status, headers, body: raw.toString('utf8') },
+      ms: this.#ms(),
+    });
+  }
+
+  onError(err: Error): void {
+    if (this.#done) return;
+    const code = (err as { code?: string }).code ?? '';
+    if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET')
+      return this.#settle({ ok: false, cause: 'reset', detail: code, ms: this.#ms() });
+    this.#settle({ ok: false, cause: 'network', detail: code || err.message, ms: this.#ms() });
+  }
+
+  // ---
+
+  #ms(): number {
+    return performance.now() - this.#t0;
+  }
+
+  /** Settles and, if the request is still running, aborts it (the connection is not reused). */
+  #fail(result: CallResult): void {
+    if (this.#done) return;
+    this.#settle(result);
+    this.#abort?.(new Error(`partner call ${result.ok ? 'done' : result.cause}`));
+  }
+
+  #settle(result: CallResult): void {
+    if (this.#done) return;
+    this.#done = true;
+    clearTimeout(this.#timer);
+    if (this.#onAbort !== undefined) this.#signal.removeEventListener('abort', this.#onAbort);
+    this.#chunks = [];
+    this.#resolve(result);
+  }
+}
+
+function abortedBy(signal: AbortSignal, ms: number): CallResult {
+  return { ok: false, cause: signal.reason === 'timeout' ? 'timeout' : 'aborted', ms };
+}
+
+/** Lower-case names (latin1, as undici and node:http decode them); repeated headers joined with `, `. */
+function headerRecord(raw: readonly Buffer[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1').toLowerCase();
+    const value = raw[i + 1]!.toString('latin1');
+    const prev = Object.hasOwn(out, name) ? out[name] : undefined;
+    const joined = prev === undefined ? value : `${prev}, ${value}`;
+    if (name === '__proto__')
+      Object.defineProperty(out, name, { value: joined, enumerable: true, writable: true });
+    else out[name] = joined;
+  }
+  return out;
 }

@@ -1,30 +1,13 @@
 /**
  * Cross-cutting wrappers around the call function (STYLE.md §5), each `(next) => call`:
- * - {@link withHardDeadline}: aborts the call at `hardTimeoutMs` (tmax + late window) with one
- *   AbortController and a cleared timer per call (cheaper than `AbortSignal.timeout`, measurements §3);
  * - {@link withSigning}: request id, timestamp and `X-Audex-Signature` (PARTNER-PROTOCOL.md);
  * - {@link withMetrics}: per-partner calls, outcomes by cause and latency.
- * The breaker is in `breaker.ts`.
+ * The breaker is in `breaker.ts`; the hard deadline (`hardTimeoutMs`: tmax + late window) is
+ * enforced by the transport itself, with one timer per call that aborts the request directly.
  */
 import { signRequest } from '../signing.js';
 import type { Call, CallWrapper } from './call.js';
 import type { PartnerMetrics } from './partner-metrics.js';
-
-export function withHardDeadline(): CallWrapper {
-  return (next) => async (req, outer) => {
-    const controller = new AbortController();
-    const onOuterAbort = () => controller.abort(outer.reason);
-    if (outer.aborted) controller.abort(outer.reason);
-    else outer.addEventListener('abort', onOuterAbort, { once: true });
-    const timer = setTimeout(() => controller.abort('timeout'), req.hardTimeoutMs);
-    try {
-      return await next(req, controller.signal);
-    } finally {
-      clearTimeout(timer);
-      outer.removeEventListener('abort', onOuterAbort);
-    }
-  };
-}
 
 export function withSigning(now: () => number = Date.now): CallWrapper {
   return (next) => (req, signal) => {
@@ -42,9 +25,9 @@ export function withSigning(now: () => number = Date.now): CallWrapper {
 
 export function withMetrics(metrics: PartnerMetrics): CallWrapper {
   return (next): Call =>
-    async (req, signal) => {
-      const result = await next(req, signal);
-      metrics.observeCall(req.partner, result);
-      return result;
-    };
+    (req, signal) =>
+      next(req, signal).then((result) => {
+        metrics.observeCall(req.partner, result);
+        return result;
+      });
 }

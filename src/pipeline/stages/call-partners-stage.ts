@@ -15,14 +15,14 @@ export const callPartnersStage: Stage = {
     const svc = ctx.services.partners;
     const budgetLeft =
       ctx.services.config.eventBudgetMs - (performance.now() - ctx.startedAt) - svc.reserveMs;
-    const byKey = new Map(ctx.syncCalls.map((c) => [c.plan.key, c.partner]));
+    const calls = ctx.syncCalls;
     const visitorId = ctx.visitorId;
     ctx.inFlight = collect(
       svc.call,
-      ctx.syncCalls.map((c) => c.plan),
+      calls.map((c) => c.plan),
       Math.max(0, budgetLeft),
-      (plan, settlement) => {
-        const partner = byKey.get(plan.key);
+      (plan, settlement, i) => {
+        const partner = calls[i]?.partner;
         svc.metrics.outcome(plan.key, `late:${settlement.status}`);
         if (partner !== undefined && visitorId !== undefined) svc.storeLate(visitorId, partner, settlement);
       },
@@ -39,22 +39,22 @@ export function startAsyncCalls(ctx: EventContext): void {
   const visitorId = ctx.visitorId;
   if (ctx.asyncCalls.length === 0 || visitorId === undefined) return;
   const svc = ctx.services.partners;
-  const byKey = new Map(ctx.asyncCalls.map((c) => [c.plan.key, c.partner]));
-  const horizon = Math.max(...ctx.asyncCalls.map((c) => c.plan.tmaxMs));
-  const store = (key: string, s: Settlement) => {
-    const partner = byKey.get(key);
-    svc.metrics.outcome(key, `async:${s.status}`);
-    if (partner !== undefined) svc.storeLate(visitorId, partner, s);
+  const calls = ctx.asyncCalls;
+  const horizon = Math.max(...calls.map((c) => c.plan.tmaxMs));
+  const store = (i: number, s: Settlement) => {
+    const call = calls[i];
+    if (call === undefined) return;
+    svc.metrics.outcome(call.plan.key, `async:${s.status}`);
+    svc.storeLate(visitorId, call.partner, s);
   };
   void collect(
     svc.call,
-    ctx.asyncCalls.map((c) => c.plan),
+    calls.map((c) => c.plan),
     horizon,
-    (plan, s) => store(plan.key, s),
+    (_plan, s, i) => store(i, s),
   ).then((settlements) =>
     settlements.forEach((s, i) => {
-      const key = ctx.asyncCalls[i]?.plan.key;
-      if (key !== undefined && s.status !== 'timeout') store(key, s);
+      if (s.status !== 'timeout') store(i, s);
     }),
   );
 }

@@ -5,7 +5,12 @@
  * pixels the iframe should fire for partners that need the provider's id and have none.
  * On failure: none expected; a partner whose request cannot be built fails alone in call-partners.
  */
-import { mayCallPartner, partnerFields } from '../../privacy/activity-gate.js';
+import {
+  mayCallPartner,
+  partnerFields,
+  type EventPrivacyInput,
+  type PartnerPrivacySettings,
+} from '../../privacy/activity-gate.js';
 import { planPartners } from '../../partners/runner/planner.js';
 import type { CompiledPartner } from '../../partners/runner/compiled-partner.js';
 import type { EventContext } from '../event-context.js';
@@ -35,6 +40,7 @@ export const planPartnersStage: Stage = {
     });
     const budgetLeft =
       ctx.services.config.eventBudgetMs - (performance.now() - ctx.startedAt) - svc.reserveMs;
+    let event: EventPrivacyInput | undefined; // built once per event, for the first call
     for (const d of decisions) {
       const p = d.partner;
       switch (d.action) {
@@ -55,6 +61,7 @@ export const planPartnersStage: Stage = {
               ctx,
               p,
               p.mode === 'sync' ? Math.max(0, Math.min(p.tmaxMs, budgetLeft)) : p.tmaxMs,
+              (event ??= eventInput(ctx)),
             ),
           };
           if (p.mode === 'sync') ctx.syncCalls.push(call);
@@ -70,7 +77,8 @@ export const planPartnersStage: Stage = {
   },
 };
 
-function callPlan(ctx: EventContext, p: CompiledPartner, tmaxMs: number) {
+/** What the privacy gate filters per partner: the event's side, the same for every partner. */
+function eventInput(ctx: EventContext): EventPrivacyInput {
   const headers = ctx.req.headers;
   const header = (name: string) => {
     const v = headers[name];
@@ -81,26 +89,41 @@ function callPlan(ctx: EventContext, p: CompiledPartner, tmaxMs: number) {
   const referrer = signals.get('h_referrer')?.[0];
   const ua = header('user-agent');
   const lang = header('accept-language');
-  const fields = partnerFields(
-    ctx.consent!,
-    {
+  return {
+    ...(ctx.visitorId !== undefined ? { visitorId: ctx.visitorId } : {}),
+    signals,
+    ...(pageUrl !== undefined ? { pageUrl } : {}),
+    ...(referrer !== undefined ? { referrer } : {}),
+    ...(ua !== undefined ? { ua } : {}),
+    ip: ctx.req.ip,
+    ...(lang !== undefined ? { acceptLanguage: lang } : {}),
+  };
+}
+
+/** A partner's privacy settings, built once per compiled partner (catalog snapshot). */
+const privacyOf = new WeakMap<CompiledPartner, PartnerPrivacySettings>();
+function privacySettings(p: CompiledPartner): PartnerPrivacySettings {
+  let s = privacyOf.get(p);
+  if (s === undefined) {
+    s = {
       ...(p.tcfVendorId !== undefined ? { tcfVendorId: p.tcfVendorId } : {}),
       sendVisitorId: p.send.visitorId,
       sendPageUrl: p.send.pageUrl,
       sendIp: p.send.ip,
       sendUserAgent: p.send.userAgent,
       signalKeys: p.send.signalKeys,
-    },
-    {
-      ...(ctx.visitorId !== undefined ? { visitorId: ctx.visitorId } : {}),
-      ...partnerUid(ctx, p),
-      signals,
-      ...(pageUrl !== undefined ? { pageUrl } : {}),
-      ...(referrer !== undefined ? { referrer } : {}),
-      ...(ua !== undefined ? { ua } : {}),
-      ip: ctx.req.ip,
-      ...(lang !== undefined ? { acceptLanguage: lang } : {}),
-    },
+    };
+    privacyOf.set(p, s);
+  }
+  return s;
+}
+
+function callPlan(ctx: EventContext, p: CompiledPartner, tmaxMs: number, event: EventPrivacyInput) {
+  const uid = ctx.profile?.partners[String(p.dataSourceId)]?.uid;
+  const fields = partnerFields(
+    ctx.consent!,
+    privacySettings(p),
+    uid === undefined ? event : { ...event, partnerUid: uid },
   );
   return {
     key: p.key,
@@ -112,11 +135,6 @@ function callPlan(ctx: EventContext, p: CompiledPartner, tmaxMs: number) {
     lateWindowMs: p.lateWindowMs,
     ...(p.secrets !== undefined ? { secrets: p.secrets } : {}),
   };
-}
-
-function partnerUid(ctx: EventContext, p: CompiledPartner): { partnerUid?: string } {
-  const uid = ctx.profile?.partners[String(p.dataSourceId)]?.uid;
-  return uid === undefined ? {} : { partnerUid: uid };
 }
 
 function liveTraitIds(ctx: EventContext): string[] {
@@ -146,7 +164,11 @@ function addIdSync(ctx: EventContext, p: CompiledPartner): void {
 /** Browser-side transfer: the iframe fires the provider's pixel, built by its adapter (a GET). */
 function addBrowserPixel(ctx: EventContext, p: CompiledPartner): void {
   try {
-    const req = p.adapter.buildRequest(callPlan(ctx, p, p.tmaxMs).input, p.params, p.endpoint);
+    const req = p.adapter.buildRequest(
+      callPlan(ctx, p, p.tmaxMs, eventInput(ctx)).input,
+      p.params,
+      p.endpoint,
+    );
     if (req.method !== 'GET') throw new Error('browser-side partners need a GET adapter');
     ctx.pixels.push({ c: req.url, id: p.partnerId, y: 'img' });
     ctx.partnerOutcomes[p.key] = { outcome: 'browser' };
