@@ -6,8 +6,10 @@
  * Group commit: `merge` and `delete` calls made in one event-loop turn are queued and applied, in
  * call order, inside one `BEGIN IMMEDIATE` transaction on `setImmediate`. Each promise settles only
  * after that transaction committed; if it fails, every call in it rejects and nothing is applied.
- * Each merge reads the row inside the write-locked transaction, so worker processes sharing the
- * file serialise on SQLite's lock and never lose an update. One commit (one fsync under
+ * Inside the write-locked transaction a merge with a basis writes only if the row is still at the
+ * revision the event read (one conditional statement); otherwise, and without a basis, it reads
+ * the row and applies the delta. Worker processes sharing the file serialise on SQLite's lock and
+ * never lose an update. One commit (one fsync under
  * `synchronous=FULL`) then covers many events, which is what makes durable-before-reply cheap.
  */
 import type Database from 'better-sqlite3';
