@@ -141,15 +141,14 @@ export async function createApp(config: Readonly<AudexConfig>, opts: AppOptions 
     now,
     partners,
   };
-  const eventRoute = {
+  const handleEvent = createEventHandler({
     services,
     eventLog,
     tokens: stores.tokens,
     metrics,
-    onCrash: (stage: string, err: unknown) => server.log.error({ err, stage }, 'pipeline stage crashed'),
-  };
-  const handleEvent = createEventHandler(eventRoute);
-  registerEventRoute(server, eventRoute, handleEvent);
+    onCrash: (stage, err) => server.log.error({ err, stage }, 'pipeline stage crashed'),
+  });
+  registerEventRoute(server, handleEvent, config.dcs);
   fastLane.lane = eventFastLane(handleEvent, (err) => server.log.error({ err }, 'request failed'));
   // Shutting down: requests still arriving on open connections get fastify's 503, as every route does.
   server.addHook('preClose', async () => {

@@ -108,13 +108,15 @@ export function createEventHandler(opts: EventRouteOptions): (req: EventRequest)
   };
 }
 
-/** `GET|POST /event` on fastify (every POST, and GETs that do not take the fast lane). */
+/**
+ * `GET|POST /event` on fastify (every POST, and GETs that do not take the fast lane), over the
+ * handler the fast lane uses too.
+ */
 export function registerEventRoute(
   app: FastifyInstance,
-  opts: EventRouteOptions,
-  handle: (req: EventRequest) => Promise<EventResponse> = createEventHandler(opts),
+  handle: (req: EventRequest) => Promise<EventResponse>,
+  config: Pick<EventServices['config'], 'maxBodyBytes' | 'allowedOrigins'>,
 ): void {
-  const config = opts.services.config;
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     // Only form bodies carry key-values (AAM §2.2); fastify's JSON parser must not sneak one in.
     if (request.body !== undefined && request.body !== null && typeof request.body !== 'string') {
