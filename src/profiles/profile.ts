@@ -1,7 +1,7 @@
 /**
- * The visitor profile and its pure operations. Storage adapters persist `Profile` as JSON and
- * apply a `ProfileDelta` atomically with {@link applyDelta}, so concurrent events for one visitor
- * merge instead of overwriting (ARCHITECTURE.md "Hot-path rules").
+ * The visitor profile and its pure operations. Storage adapters persist `Profile` in the binary
+ * form of `profile-codec.ts` and apply a `ProfileDelta` atomically with {@link applyDelta}, so
+ * concurrent events for one visitor merge instead of overwriting (ARCHITECTURE.md "Hot-path rules").
  */
 
 export const DAY_MS = 86_400_000;

@@ -1,18 +1,19 @@
 /**
- * In-memory `ProfileStore`. Profiles are kept as JSON text, exactly what the SQL adapters store,
- * so tests see the same copy semantics (no shared objects) and the same JSON round-trip.
+ * In-memory `ProfileStore`. Profiles are kept in the profile codec's bytes, exactly what the SQLite
+ * adapter stores, so tests see the same copy semantics (no shared objects) and the same round trip.
  * A merge is one synchronous read-modify-write, hence atomic on Node's single thread.
  */
 import { applyDelta, emptyProfile, type Profile, type ProfileDelta } from '../../profiles/profile.js';
+import { decodeProfile, encodeProfile } from '../../profiles/profile-codec.js';
 import type { MergeBasis, ProfileStore } from '../ports.js';
 
 export class MemoryProfileStore implements ProfileStore {
-  readonly #profiles = new Map<string, { json: string; seen: number; rev: number }>();
+  readonly #profiles = new Map<string, { data: Buffer; seen: number; rev: number }>();
 
   get(visitorId: string): Promise<Profile | undefined> {
     const row = this.#profiles.get(visitorId);
     if (row === undefined) return Promise.resolve(undefined);
-    const profile = JSON.parse(row.json) as Profile;
+    const profile = decodeProfile(row.data);
     profile.rev = row.rev;
     return Promise.resolve(profile);
   }
@@ -23,13 +24,15 @@ export class MemoryProfileStore implements ProfileStore {
     let profile: Profile;
     if (basis !== undefined && basis.rev === rev) profile = basis.merged;
     else {
-      profile = row === undefined ? emptyProfile(now) : (JSON.parse(row.json) as Profile);
+      profile = row === undefined ? emptyProfile(now) : decodeProfile(row.data);
       applyDelta(profile, delta, now);
     }
     profile.rev = rev + 1;
-    const json = JSON.stringify(profile);
-    this.#profiles.set(visitorId, { json, seen: profile.seen, rev: profile.rev });
-    return Promise.resolve(JSON.parse(json) as Profile);
+    const data = Buffer.from(encodeProfile(profile));
+    this.#profiles.set(visitorId, { data, seen: profile.seen, rev: profile.rev });
+    const stored = decodeProfile(data);
+    stored.rev = profile.rev;
+    return Promise.resolve(stored);
   }
 
   delete(visitorId: string): Promise<boolean> {

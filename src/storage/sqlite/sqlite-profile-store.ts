@@ -1,5 +1,6 @@
 /**
- * SQLite `ProfileStore`: one JSON row per visitor with a `seen` column for `purgeInactive` (unindexed:
+ * SQLite `ProfileStore`: one row per visitor — the profile in the codec's binary form
+ * (`profiles/profile-codec.ts`) — with a `seen` column for `purgeInactive` (unindexed:
  * an index on a column every event changes would cost each write a second B-tree update, for a
  * maintenance scan that runs rarely).
  *
@@ -15,6 +16,7 @@
 import type Database from 'better-sqlite3';
 import { AudexError } from '../../errors/registry.js';
 import { applyDelta, emptyProfile, type Profile, type ProfileDelta } from '../../profiles/profile.js';
+import { decodeProfile, encodeProfile } from '../../profiles/profile-codec.js';
 import type { MergeBasis, ProfileStore } from '../ports.js';
 
 type Op =
@@ -29,6 +31,12 @@ type Op =
   | { kind: 'delete'; visitorId: string; resolve: (deleted: boolean) => void };
 
 type Pending = Op & { reject: (err: unknown) => void };
+
+/**
+ * A stored row. The `json` column holds the profile codec's bytes (a BLOB; rows written before it
+ * hold JSON text, which `decodeProfile` still reads).
+ */
+type StoredRow = { json: Buffer | string; rev: number };
 
 /** What one queued op produced inside the transaction; delivered only after the commit. */
 type Outcome = { kind: 'merge'; profile: Profile } | { kind: 'delete'; deleted: boolean };
@@ -63,9 +71,9 @@ export class SqliteProfileStore implements ProfileStore {
 
   async get(visitorId: string): Promise<Profile | undefined> {
     this.#assertOpen();
-    const row = this.#sql.get.get(visitorId) as { json: string; rev: number } | undefined;
+    const row = this.#sql.get.get(visitorId) as StoredRow | undefined;
     if (row === undefined) return undefined;
-    const profile = JSON.parse(row.json) as Profile;
+    const profile = decodeProfile(row.json);
     profile.rev = row.rev;
     return profile;
   }
@@ -143,11 +151,11 @@ export class SqliteProfileStore implements ProfileStore {
     // wrote since the event read revision `basis.rev` — no second read, parse or apply.
     if (op.basis !== undefined && this.#writeIfUnchanged(op.visitorId, op.basis))
       return { kind: 'merge', profile: op.basis.merged };
-    const row = this.#sql.get.get(op.visitorId) as { json: string; rev: number } | undefined;
-    const profile = row === undefined ? emptyProfile(op.now) : (JSON.parse(row.json) as Profile);
+    const row = this.#sql.get.get(op.visitorId) as StoredRow | undefined;
+    const profile = row === undefined ? emptyProfile(op.now) : decodeProfile(row.json);
     applyDelta(profile, op.delta, op.now);
     profile.rev = (row?.rev ?? 0) + 1;
-    this.#sql.upsert.run(op.visitorId, JSON.stringify(profile), profile.seen, profile.rev);
+    this.#sql.upsert.run(op.visitorId, encodeProfile(profile), profile.seen, profile.rev);
     return { kind: 'merge', profile };
   }
 
@@ -157,11 +165,11 @@ export class SqliteProfileStore implements ProfileStore {
     const rev = basis.rev + 1;
     const previousRev = profile.rev;
     profile.rev = rev;
-    const json = JSON.stringify(profile);
+    const data = encodeProfile(profile);
     const changes =
       basis.rev === 0
-        ? this.#sql.insertNew.run(visitorId, json, profile.seen).changes
-        : this.#sql.updateAt.run(json, profile.seen, rev, visitorId, basis.rev).changes;
+        ? this.#sql.insertNew.run(visitorId, data, profile.seen).changes
+        : this.#sql.updateAt.run(data, profile.seen, rev, visitorId, basis.rev).changes;
     if (changes === 1) return true;
     if (previousRev === undefined) delete profile.rev;
     else profile.rev = previousRev;

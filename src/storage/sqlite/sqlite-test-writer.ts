@@ -1,9 +1,12 @@
 /**
  * Test helper: a second writer on the same database file running in a worker thread, so it truly
  * contends for SQLite's write lock while the main thread merges (what a second cluster worker
- * does). It follows the same protocol as the adapter: read-modify-write inside BEGIN IMMEDIATE.
+ * does). It follows the adapter's protocol: the profile codec for the stored bytes, and every
+ * write bumps the row's `rev`; here as a read-modify-write inside BEGIN IMMEDIATE.
  */
+import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import ts from 'typescript';
 
 export interface ConcurrentWriterOptions {
   file: string;
@@ -18,12 +21,14 @@ const { workerData, parentPort } = require('node:worker_threads');
 const Driver = require('node:module').createRequire(workerData.base)('better-sqlite3');
 const db = new Driver(workerData.file);
 db.pragma('busy_timeout = 20000');
+const codec = { exports: {} };
+new Function('module', 'exports', 'require', workerData.codecJs)(codec, codec.exports, require);
 const read = db.prepare('SELECT json FROM profiles WHERE visitor_id = ?').pluck();
-const write = db.prepare('UPDATE profiles SET json = ? WHERE visitor_id = ?');
+const write = db.prepare('UPDATE profiles SET json = ?, rev = rev + 1 WHERE visitor_id = ?');
 const bump = db.transaction(() => {
-  const profile = JSON.parse(read.get(workerData.visitorId));
+  const profile = codec.exports.decodeProfile(read.get(workerData.visitorId));
   profile.traits['1'].count += 1;
-  write.run(JSON.stringify(profile), workerData.visitorId);
+  write.run(codec.exports.encodeProfile(profile), workerData.visitorId);
 });
 const pause = new Int32Array(new SharedArrayBuffer(4));
 parentPort.postMessage('started');
@@ -39,7 +44,15 @@ export function runConcurrentWriter(opts: ConcurrentWriterOptions): {
   started: Promise<void>;
   done: Promise<void>;
 } {
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ...opts, base: import.meta.url } });
+  // The codec is TypeScript; the worker gets it transpiled (its imports are types only).
+  const codecSource = readFileSync(new URL('../../profiles/profile-codec.ts', import.meta.url), 'utf8');
+  const codecJs = ts.transpileModule(codecSource, {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+  }).outputText;
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { ...opts, base: import.meta.url, codecJs },
+  });
   const started = new Promise<void>((resolve, reject) => {
     worker.once('message', () => resolve());
     worker.once('error', reject);
