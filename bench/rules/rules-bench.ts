@@ -6,9 +6,9 @@
  *
  * Each event goes through the same steps as the pipeline (parse-signals, load-profile,
  * realize-traits, qualify-segments, write-profile): the signals are parsed from a query string by
- * the pipeline's own parser; the profile is stored as JSON and parsed for the event, as the profile
- * stores do; this event's realisations are merged with the write's sweep deferred; the segment
- * changes are applied and the profile is written back as JSON. So the engine finds the event's
+ * the pipeline's own parser; the profile is stored in the profile codec's bytes and decoded for the
+ * event, as the profile stores do; this event's realisations are merged with the write's sweep
+ * deferred; the segment changes are applied and the profile is encoded back. So the engine finds the event's
  * signals and profile fresh in memory and its own structures cold, as it does in the server.
  *
  * Timed per event: `match(signals)` (realize-traits) and what qualify-segments does besides merging
@@ -17,26 +17,12 @@
  * stage's, the profile store's and the profile module's work, the same for every engine).
  *
  * Flags:
- *   `--audex-only`   skip the naive loop and json-rules-engine;
- *   `--map-profile`  proposal: traits and segments in Maps (`mapTraitView`, a Set of the segment
- *                    ids), built untimed, as a profile model that deserialised them into Maps would.
+ *   `--audex-only`   skip the naive loop and json-rules-engine.
  */
 import os from 'node:os';
-import {
-  applyDelta,
-  emptyProfile,
-  utcDay,
-  type Profile,
-  type Realize,
-  type TraitRealization,
-} from '../../src/profiles/profile.js';
-import {
-  mapTraitView,
-  profileSegmentSet,
-  profileTraitView,
-  type TraitView,
-  type TraitViewHints,
-} from '../../src/rules/index.js';
+import { applyDelta, emptyProfile, utcDay, type Profile, type Realize } from '../../src/profiles/profile.js';
+import { decodeProfile, encodeProfile } from '../../src/profiles/profile-codec.js';
+import { mapSegmentSet, mapTraitView, type TraitView, type TraitViewHints } from '../../src/rules/index.js';
 import { emptyEventParams } from '../../src/signals/event-params.js';
 import { parseEventParams } from '../../src/signals/parse-event-params.js';
 import type { SignalMap } from '../../src/signals/signal-map.js';
@@ -47,9 +33,6 @@ const SEED = 20_240_601;
 const START = Date.UTC(2025, 0, 1);
 const EVENTS = 22_000;
 const VISITORS = 2_000;
-/** How qualify-segments reads the profile: as it does today, or through a proposal's adapter. */
-type ProfileMode = 'record' | 'map';
-const MODE: ProfileMode = process.argv.includes('--map-profile') ? 'map' : 'record';
 
 interface RunResult {
   total: number[];
@@ -72,22 +55,9 @@ interface ProfileReads {
   current: () => ReadonlySet<number>;
 }
 
-/**
- * The reads qualify-segments makes — `profileTraitView(profile.traits)` and
- * `profileSegmentSet(profile.segments)` — or one of the proposals' adapters. An adapter's
- * preparation stands for work a different profile model would do when it loads or updates the
- * profile, so it runs before the timer starts; building the view and the set is timed.
- */
-function profileReads(mode: ProfileMode, profile: Profile, hints: TraitViewHints): ProfileReads {
-  if (mode === 'map') {
-    const traits = new Map<number, TraitRealization>();
-    for (const [sid, r] of Object.entries(profile.traits)) traits.set(Number(sid), r);
-    const segments = new Map<number, number>();
-    for (const [sid, since] of Object.entries(profile.segments)) segments.set(Number(sid), since);
-    return { view: () => mapTraitView(traits), current: () => new Set(segments.keys()) };
-  }
-  const current = (): ReadonlySet<number> => profileSegmentSet(profile.segments);
-  return { view: () => profileTraitView(profile.traits, hints), current };
+/** The reads qualify-segments makes: `mapTraitView(profile.traits)` and `mapSegmentSet(profile.segments)`. */
+function profileReads(profile: Profile, hints: TraitViewHints): ProfileReads {
+  return { view: () => mapTraitView(profile.traits, hints), current: () => mapSegmentSet(profile.segments) };
 }
 
 /** An event's signals as the query string a tag would send (parsed per event, as parse-signals does). */
@@ -112,10 +82,9 @@ async function run(
   events: ReadonlyArray<BenchEvent & { query: string }>,
   warmup: number,
   limit: number,
-  mode: ProfileMode = MODE,
 ): Promise<RunResult> {
-  /** The profile store: JSON text per visitor, as the memory and SQLite stores keep it. */
-  const stored = new Map<number, string>();
+  /** The profile store: the codec's bytes per visitor, as the memory and SQLite stores keep them. */
+  const stored = new Map<number, Buffer>();
   const result: RunResult = {
     total: [],
     match: [],
@@ -130,9 +99,9 @@ async function run(
     const { visitor, at, query } = events[i] as BenchEvent & { query: string };
     const signals = parseSignals(query);
     // load-profile
-    const json = stored.get(visitor);
-    const profile = json === undefined ? emptyProfile(at) : (JSON.parse(json) as Profile);
-    const last = json === undefined ? 0 : profile.seen;
+    const bytes = stored.get(visitor);
+    const profile = bytes === undefined ? emptyProfile(at) : decodeProfile(bytes);
+    const last = bytes === undefined ? 0 : profile.seen;
 
     // realize-traits
     const t0 = performance.now();
@@ -153,7 +122,7 @@ async function run(
     applyDelta(profile, { realize }, at);
     profile.sweptDay = sweptDay;
     const changed = new Set(traits);
-    const reads = profileReads(mode, profile, hints);
+    const reads = profileReads(profile, hints);
 
     const t2 = performance.now();
     const qualified = impl.qualify(reads.view(), reads.current(), changed, last, at);
@@ -162,7 +131,7 @@ async function run(
 
     // The segment changes, then the daily expiry sweep; write-profile stores the result.
     applyDelta(profile, { segmentsAdd: q.added, segmentsRemove: q.removed }, at);
-    stored.set(visitor, JSON.stringify(profile));
+    stored.set(visitor, Buffer.from(encodeProfile(profile)));
     if (i >= warmup) {
       // After the timer: enumerating the profile here would warm it for the evaluator.
       const kind = last === 0 ? 2 : utcDay(last) !== utcDay(at) ? 1 : 0;
@@ -245,18 +214,7 @@ async function main(): Promise<void> {
       `${pct(fast.first, timed)} a visitor's first ever (full pass); realisations per profile: ` +
       `median ${quantile(fast.profileSizes, 0.5)}, p90 ${quantile(fast.profileSizes, 0.9)}`,
   );
-  const view = {
-    record: 'profile record',
-    map: 'Maps (--map-profile)',
-  };
-  console.log(`profile read through: ${view[MODE]}; load average ${loadAverage()}`);
-  if (MODE !== 'record') {
-    // The adapter must not change a result: every event against a run reading the record.
-    const record = await run(audex, catalog, events, EVENTS, EVENTS, 'record');
-    console.log(
-      `same traits and segments as through the profile record (${EVENTS} events): ${agree(fast, record, EVENTS)}`,
-    );
-  }
+  console.log(`load average ${loadAverage()}`);
   if (process.argv.includes('--audex-only')) {
     report(audex.name, fast, ', first 2,000 warm-up');
     reportKinds(fast);

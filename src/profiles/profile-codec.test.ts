@@ -9,6 +9,7 @@ const num = fc.oneof(
   fc.double({ noNaN: false }),
   fc.constantFrom(0, -0, T0, 2 ** 31, -1),
 );
+const sid = fc.oneof(fc.integer({ min: 0, max: 2 ** 53 - 1 }), fc.double(), fc.constant(-0));
 const key = fc.oneof(
   fc.integer({ min: 0, max: 10_000_000 }).map(String),
   fc.string({ maxLength: 12 }),
@@ -32,27 +33,30 @@ const partnerArb: fc.Arbitrary<PartnerState> = fc.record(
 const profileArb: fc.Arbitrary<Profile> = fc
   .record(
     {
-      traits: fc.dictionary(
-        key,
-        fc.record(
-          {
-            first: num,
-            last: num,
-            count: num,
-            expires: num,
-            days: fc.array(fc.tuple(num, num), { maxLength: 5 }),
-          },
-          { noNullPrototype: true },
-        ),
-        { maxKeys: 20, noNullPrototype: true },
-      ),
-      segments: fc.dictionary(key, num, { maxKeys: 10, noNullPrototype: true }),
+      traits: fc
+        .array(
+          fc.tuple(
+            sid,
+            fc.record(
+              {
+                first: num,
+                last: num,
+                count: num,
+                expires: num,
+                days: fc.array(fc.tuple(num, num), { maxLength: 5 }),
+              },
+              { noNullPrototype: true },
+            ),
+          ),
+          { maxLength: 20 },
+        )
+        .map((entries) => new Map(entries)),
+      segments: fc.array(fc.tuple(sid, num), { maxLength: 10 }).map((entries) => new Map(entries)),
       partners: fc.dictionary(key, partnerArb, { maxKeys: 4, noNullPrototype: true }),
       created: num,
       seen: num,
       sweptDay: num,
       nextExpiry: num,
-      traitCount: num,
       optedOut: num,
     },
     {
@@ -97,16 +101,37 @@ describe('profile codec', () => {
     expect(back).toStrictEqual(p);
   });
 
-  it('still reads the JSON text earlier versions stored', () => {
-    const p = emptyProfile(T0);
-    applyDelta(p, { realize: [{ traitId: 3, ttlDays: 0 }] }, T0);
-    expect(decodeProfile(JSON.stringify(p))).toStrictEqual(p);
+  it('still reads the JSON text earlier versions stored (records keyed by sid strings)', () => {
+    const r = { first: T0, last: T0, count: 2, expires: 0, days: [[20_717, 2]] };
+    const legacy = {
+      traits: { '3': r, '1001': r },
+      segments: { '7': T0 },
+      partners: { '2': { uid: 'p-1', codes: ['A1'] } },
+      created: T0,
+      seen: T0,
+      sweptDay: 20_717,
+      nextExpiry: 0,
+      traitCount: 2,
+    };
+    expect(decodeProfile(JSON.stringify(legacy))).toStrictEqual({
+      traits: new Map([
+        [3, r],
+        [1001, r],
+      ]),
+      segments: new Map([[7, T0]]),
+      partners: { '2': { uid: 'p-1', codes: ['A1'] } },
+      created: T0,
+      seen: T0,
+      sweptDay: 20_717,
+      nextExpiry: 0,
+    });
   });
 
   it('is smaller than the JSON text', () => {
     const p = emptyProfile(T0);
     applyDelta(p, { realize: [1, 2, 3, 4, 5, 6].map((traitId) => ({ traitId, ttlDays: 120 })) }, T0);
-    expect(encodeProfile(p).length).toBeLessThan(JSON.stringify(p).length);
+    const asJson = JSON.stringify({ ...p, traits: Object.fromEntries(p.traits), segments: {} });
+    expect(encodeProfile(p).length).toBeLessThan(asJson.length);
   });
 
   it('rejects bytes it did not write', () => {

@@ -2,22 +2,23 @@
  * The stored form of a profile: a compact binary encoding instead of JSON text.
  *
  * Why: every event writes its visitor's profile, and on Node 20's V8 `JSON.stringify` of a
- * profile costs ≈ 84,000 instructions for 1 KB (callgrind): a generic walk of objects keyed by
- * trait ids (dictionary elements), and a shortest-digits conversion of every millisecond
- * timestamp. This encoder writes the known fields in a fixed order, numbers as raw float64 (exact
- * for every JS number), strings as length-prefixed bytes, so the work is a handful of buffer
- * writes per trait (docs/benchmarks.md, "/event throughput").
+ * profile costs ≈ 84,000 instructions for 1 KB (callgrind): a generic walk of nested objects, and
+ * a shortest-digits conversion of every millisecond timestamp. This encoder writes the known
+ * fields in a fixed order, numbers as raw float64 (exact for every JS number), strings as
+ * length-prefixed bytes, so the work is a handful of buffer writes per trait (docs/benchmarks.md,
+ * "/event throughput"). It is also half the bytes of the JSON text.
  *
  * Layout (little-endian), after the format byte {@link FORMAT_V1}:
- *   flags u8 (bit 0 nextExpiry, 1 traitCount, 2 optedOut) · created f64 · seen f64 · sweptDay f64
- *   · [nextExpiry f64] [traitCount f64] [optedOut f64]
- *   · traits: n · n × (key str · first f64 · last f64 · count f64 · expires f64 · days: m · m × (day f64, count f64))
- *   · segments: n · n × (key str · since f64)
+ *   flags u8 (bit 0 nextExpiry, 2 optedOut) · created f64 · seen f64 · sweptDay f64
+ *   · [nextExpiry f64] [optedOut f64]
+ *   · traits: n · n × (sid f64 · first f64 · last f64 · count f64 · expires f64 · days: m · m × (day f64, count f64))
+ *   · segments: n · n × (sid f64 · since f64)
  *   · partners: n · n × (key str · flags u8 · fields present in {@link PARTNER_FIELDS} order)
  * where n, m are varints and str is a varint `(byteLength << 1) | utf8` followed by the bytes
  * (latin1 when every char is ASCII). `rev` is not encoded: stores keep it beside the profile.
  *
- * Decoding accepts the JSON text earlier versions stored, so no migration rewrites old rows.
+ * Decoding accepts the JSON text earlier versions stored (traits and segments as records keyed by
+ * sid strings, and a `traitCount` now derived from the Map), so no migration rewrites old rows.
  * Every field of `Profile`, `TraitRealization` and `PartnerState` must be listed below: the
  * `satisfies` clauses make adding a field without encoding it a compile error.
  */
@@ -35,7 +36,6 @@ const PROFILE_FIELDS = {
   seen: true,
   sweptDay: true,
   nextExpiry: true,
-  traitCount: true,
   optedOut: true,
   rev: false,
 } as const satisfies Record<keyof Required<Profile>, boolean>;
@@ -129,25 +129,17 @@ export function encodeProfile(profile: Readonly<Profile>): Buffer {
   const w = scratch;
   w.pos = 0;
   w.u8(FORMAT_V1);
-  const flags =
-    (profile.nextExpiry !== undefined ? 1 : 0) |
-    (profile.traitCount !== undefined ? 2 : 0) |
-    (profile.optedOut !== undefined ? 4 : 0);
+  const flags = (profile.nextExpiry !== undefined ? 1 : 0) | (profile.optedOut !== undefined ? 4 : 0);
   w.u8(flags);
   w.f64(profile.created);
   w.f64(profile.seen);
   w.f64(profile.sweptDay);
   if (profile.nextExpiry !== undefined) w.f64(profile.nextExpiry);
-  if (profile.traitCount !== undefined) w.f64(profile.traitCount);
   if (profile.optedOut !== undefined) w.f64(profile.optedOut);
 
-  const traits = profile.traits;
-  let n = 0;
-  for (const _ in traits) n++;
-  w.varint(n);
-  for (const key in traits) {
-    const t = traits[key] as TraitRealization;
-    w.str(key);
+  w.varint(profile.traits.size);
+  for (const [sid, t] of profile.traits) {
+    w.f64(sid);
     w.f64(t.first);
     w.f64(t.last);
     w.f64(t.count);
@@ -161,17 +153,14 @@ export function encodeProfile(profile: Readonly<Profile>): Buffer {
     }
   }
 
-  const segments = profile.segments;
-  n = 0;
-  for (const _ in segments) n++;
-  w.varint(n);
-  for (const key in segments) {
-    w.str(key);
-    w.f64(segments[key] as number);
+  w.varint(profile.segments.size);
+  for (const [sid, since] of profile.segments) {
+    w.f64(sid);
+    w.f64(since);
   }
 
   const partners = profile.partners;
-  n = 0;
+  let n = 0;
   for (const _ in partners) n++;
   w.varint(n);
   for (const key in partners) {
@@ -233,21 +222,22 @@ class Reader {
 
 /** A profile from its stored form: this codec's bytes, or the JSON text earlier versions wrote. */
 export function decodeProfile(stored: Buffer | string): Profile {
-  if (typeof stored === 'string') return JSON.parse(stored) as Profile;
+  if (typeof stored === 'string') return fromJson(stored);
   const r = new Reader(stored);
   if (r.u8() !== FORMAT_V1) throw new ProfileDecodeError('unknown profile format');
   const flags = r.u8();
   const created = r.f64();
   const seen = r.f64();
   const sweptDay = r.f64();
-  const profile: Profile = { traits: {}, segments: {}, partners: {}, created, seen, sweptDay };
+  const traits = new Map<number, TraitRealization>();
+  const segments = new Map<number, number>();
+  const profile: Profile = { traits, segments, partners: {}, created, seen, sweptDay };
   if ((flags & 1) !== 0) profile.nextExpiry = r.f64();
-  if ((flags & 2) !== 0) profile.traitCount = r.f64();
   if ((flags & 4) !== 0) profile.optedOut = r.f64();
 
   let n = r.varint();
   for (let i = 0; i < n; i++) {
-    const key = r.str();
+    const sid = r.f64();
     const first = r.f64();
     const last = r.f64();
     const count = r.f64();
@@ -255,12 +245,12 @@ export function decodeProfile(stored: Buffer | string): Profile {
     const m = r.varint();
     const days: Array<[number, number]> = [];
     for (let j = 0; j < m; j++) days.push([r.f64(), r.f64()]);
-    put(profile.traits, key, { first, last, count, expires, days });
+    traits.set(sid, { first, last, count, expires, days });
   }
   n = r.varint();
   for (let i = 0; i < n; i++) {
-    const key = r.str();
-    put(profile.segments, key, r.f64());
+    const sid = r.f64();
+    segments.set(sid, r.f64());
   }
   n = r.varint();
   for (let i = 0; i < n; i++) {
@@ -280,6 +270,21 @@ export function decodeProfile(stored: Buffer | string): Profile {
   }
   if (r.pos !== stored.length) throw new ProfileDecodeError('trailing bytes after profile');
   return profile;
+}
+
+/** A profile from the JSON text of earlier versions (records keyed by sid strings). */
+function fromJson(text: string): Profile {
+  const raw = JSON.parse(text) as Omit<Profile, 'traits' | 'segments'> & {
+    traits: Record<string, TraitRealization>;
+    segments: Record<string, number>;
+    traitCount?: number;
+  };
+  const { traits, segments, traitCount: _derived, ...rest } = raw;
+  return {
+    ...rest,
+    traits: new Map(Object.entries(traits).map(([sid, r]) => [Number(sid), r])),
+    segments: new Map(Object.entries(segments).map(([sid, since]) => [Number(sid), since])),
+  };
 }
 
 /** `record[key] = value`, also for the key `__proto__` (an own property, as JSON.parse makes it). */

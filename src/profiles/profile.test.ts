@@ -30,22 +30,22 @@ describe('applyDelta', () => {
     const p = applyDelta(emptyProfile(T0), { realize: [{ traitId: 7, ttlDays: 30 }] }, T0);
     applyDelta(p, { realize: [{ traitId: 7, ttlDays: 30 }] }, T0 + 1000);
     applyDelta(p, { realize: [{ traitId: 7, ttlDays: 30 }] }, T0 + 2 * DAY_MS);
-    expect(p.traits['7']).toMatchObject({
+    expect(p.traits.get(7)).toMatchObject({
       first: T0,
       last: T0 + 2 * DAY_MS,
       count: 3,
       expires: T0 + 32 * DAY_MS,
     });
-    expect(p.traits['7']?.days.map((d) => d[1])).toEqual([2, 1]);
-    expect(countWithinDays(p.traits['7']!, 1, T0 + 2 * DAY_MS)).toBe(1);
-    expect(countWithinDays(p.traits['7']!, 3, T0 + 2 * DAY_MS)).toBe(3);
+    expect(p.traits.get(7)?.days.map((d) => d[1])).toEqual([2, 1]);
+    expect(countWithinDays(p.traits.get(7)!, 1, T0 + 2 * DAY_MS)).toBe(1);
+    expect(countWithinDays(p.traits.get(7)!, 3, T0 + 2 * DAY_MS)).toBe(3);
   });
 
   it('counts onboarded traits once but renews them', () => {
     const p = emptyProfile(T0);
     applyDelta(p, { realize: [{ traitId: 1, ttlDays: 10, countOnce: true }] }, T0);
     applyDelta(p, { realize: [{ traitId: 1, ttlDays: 10, countOnce: true }] }, T0 + DAY_MS);
-    expect(p.traits['1']).toMatchObject({ count: 1, last: T0 + DAY_MS, expires: T0 + 11 * DAY_MS });
+    expect(p.traits.get(1)).toMatchObject({ count: 1, last: T0 + DAY_MS, expires: T0 + 11 * DAY_MS });
   });
 
   it('restarts an expired realisation and sweeps expired traits on a new day', () => {
@@ -60,18 +60,18 @@ describe('applyDelta', () => {
       T0,
     );
     const later = T0 + 5 * DAY_MS;
-    expect(isLive(p.traits['1']!, later)).toBe(false);
+    expect(isLive(p.traits.get(1)!, later)).toBe(false);
     applyDelta(p, { realize: [{ traitId: 3, ttlDays: 5 }] }, later);
-    expect(p.traits['1']).toBeUndefined();
-    expect(p.traits['2']).toBeDefined();
+    expect(p.traits.get(1)).toBeUndefined();
+    expect(p.traits.get(2)).toBeDefined();
     applyDelta(p, { realize: [{ traitId: 1, ttlDays: 1 }] }, later);
-    expect(p.traits['1']).toMatchObject({ first: later, count: 1 });
+    expect(p.traits.get(1)).toMatchObject({ first: later, count: 1 });
   });
 
   it('adds and removes segments, keeping the first qualification time', () => {
     const p = applyDelta(emptyProfile(T0), { segmentsAdd: [5, 6] }, T0);
     applyDelta(p, { segmentsAdd: [5], segmentsRemove: [6] }, T0 + 10);
-    expect(p.segments).toEqual({ 5: T0 });
+    expect(p.segments).toEqual(new Map([[5, T0]]));
   });
 
   it('merges partner state field by field', () => {
@@ -84,21 +84,21 @@ describe('applyDelta', () => {
     const p = applyDelta(emptyProfile(T0), { realize: [{ traitId: 1, ttlDays: 10 }], segmentsAdd: [1] }, T0);
     applyDelta(p, { optOut: true }, T0 + 1);
     applyDelta(p, { realize: [{ traitId: 2, ttlDays: 10 }] }, T0 + 2);
-    expect(p).toMatchObject({ traits: {}, segments: {}, partners: {}, optedOut: T0 + 1 });
+    expect(p).toMatchObject({ traits: new Map(), segments: new Map(), partners: {}, optedOut: T0 + 1 });
   });
 
   it('evicts the least recently realised traits past the cap', () => {
     const p = emptyProfile(T0);
     for (let i = 0; i < MAX_TRAIT_REALIZATIONS; i++)
-      p.traits[i] = { first: T0 + i, last: T0 + i, count: 1, expires: 0, days: [] };
+      p.traits.set(i, { first: T0 + i, last: T0 + i, count: 1, expires: 0, days: [] });
     applyDelta(
       p,
       { realize: [{ traitId: MAX_TRAIT_REALIZATIONS + 1, ttlDays: 0 }] },
       T0 + MAX_TRAIT_REALIZATIONS + 5,
     );
-    expect(Object.keys(p.traits)).toHaveLength(MAX_TRAIT_REALIZATIONS);
-    expect(p.traits['0']).toBeUndefined();
-    expect(p.traits[String(MAX_TRAIT_REALIZATIONS + 1)]).toBeDefined();
+    expect(keysOf(p.traits)).toHaveLength(MAX_TRAIT_REALIZATIONS);
+    expect(p.traits.get(0)).toBeUndefined();
+    expect(p.traits.get(MAX_TRAIT_REALIZATIONS + 1)).toBeDefined();
   });
 
   it('is order-independent for realisations at one instant (merge, not overwrite)', () => {
@@ -109,7 +109,7 @@ describe('applyDelta', () => {
         for (const id of ids) applyDelta(a, { realize: [{ traitId: id, ttlDays: 10 }] }, T0);
         for (const id of [...ids].reverse()) applyDelta(b, { realize: [{ traitId: id, ttlDays: 10 }] }, T0);
         expect(a.traits).toEqual(b.traits);
-        const total = Object.values(a.traits).reduce((n, r) => n + r.count, 0);
+        const total = [...a.traits.values()].reduce((n, r) => n + r.count, 0);
         expect(total).toBe(ids.length);
       }),
     );
@@ -125,7 +125,7 @@ describe('bookkeeping kept by applyDelta', () => {
     ),
   });
 
-  it('nextExpiry is never later than a pending expiry, and traitCount is the number of traits', () => {
+  it('nextExpiry is never later than a pending expiry', () => {
     fc.assert(
       fc.property(fc.array(stepArb, { minLength: 1, maxLength: 30 }), (steps) => {
         const profile = emptyProfile(T0);
@@ -133,20 +133,17 @@ describe('bookkeeping kept by applyDelta', () => {
         for (const step of steps) {
           now += step.advance;
           applyDelta(profile, { realize: step.realize }, now);
-          const pending = Object.values(profile.traits)
-            .map((r) => r.expires)
-            .filter((e) => e > now);
+          const pending = [...profile.traits.values()].map((r) => r.expires).filter((e) => e > now);
           if (pending.length > 0) {
             expect(profile.nextExpiry).toBeGreaterThan(0);
             expect(profile.nextExpiry).toBeLessThanOrEqual(Math.min(...pending));
           }
-          expect(profile.traitCount).toBe(Object.keys(profile.traits).length);
         }
       }),
     );
   });
 
-  it('fills both in for a profile stored before they existed', () => {
+  it('fills nextExpiry in for a profile stored before it existed', () => {
     const profile = emptyProfile(T0);
     applyDelta(
       profile,
@@ -159,9 +156,12 @@ describe('bookkeeping kept by applyDelta', () => {
       T0,
     );
     delete profile.nextExpiry;
-    delete profile.traitCount;
     applyDelta(profile, { segmentsAdd: [5] }, T0 + 1);
     expect(profile.nextExpiry).toBe(T0 + 2 * DAY_MS);
-    expect(profile.traitCount).toBe(2);
   });
 });
+
+/** A profile Map's sids as strings, in the Map's order (what tests compare). */
+function keysOf(m: ReadonlyMap<number, unknown> | undefined): string[] {
+  return [...(m?.keys() ?? [])].map(String);
+}

@@ -44,11 +44,16 @@ export interface PartnerState {
   syncTriedAt?: number;
 }
 
+/**
+ * A visitor's profile. Traits and segments are Maps keyed by sid: V8 keeps an object with sparse
+ * integer keys as a dictionary and sorts and stringifies its keys on every enumeration, which was
+ * the largest single cost of an event's profile work (docs/benchmarks.md, "/event throughput").
+ */
 export interface Profile {
-  /** Realised traits by trait id. */
-  traits: Record<string, TraitRealization>;
-  /** Segments the visitor currently belongs to: segment id → since (unix ms). */
-  segments: Record<string, number>;
+  /** Realised traits by trait sid. */
+  traits: Map<number, TraitRealization>;
+  /** Segments the visitor currently belongs to: segment sid → since (unix ms). */
+  segments: Map<number, number>;
   /** Per provider (data source id) state. */
   partners: Record<string, PartnerState>;
   /** First and last activity (unix ms). */
@@ -63,8 +68,6 @@ export interface Profile {
    * early (an expiry since extended), never late. Absent in rows written before it existed.
    */
   nextExpiry?: number;
-  /** Number of keys in `traits`, so the realisation cap needs no key listing. Absent in older rows. */
-  traitCount?: number;
   /** Set when the visitor opted out (server-side mark for `d_uuid` / declared-id opt-outs, AAM §10.2). */
   optedOut?: number;
   /** Revision of the stored row, set by the profile store on read and write (0 = never stored). */
@@ -92,7 +95,14 @@ export interface ProfileDelta {
 }
 
 export function emptyProfile(now: number): Profile {
-  return { traits: {}, segments: {}, partners: {}, created: now, seen: now, sweptDay: utcDay(now) };
+  return {
+    traits: new Map(),
+    segments: new Map(),
+    partners: {},
+    created: now,
+    seen: now,
+    sweptDay: utcDay(now),
+  };
 }
 
 export function utcDay(ms: number): number {
@@ -121,11 +131,10 @@ export function applyDelta(profile: Profile, delta: ProfileDelta, now: number): 
   if (delta.optOut === true || profile.optedOut !== undefined) {
     // Opted-out profiles collect nothing (AAM §10.1); only the mark is kept.
     profile.optedOut ??= now;
-    profile.traits = {};
-    profile.segments = {};
+    profile.traits = new Map();
+    profile.segments = new Map();
     profile.partners = {};
     profile.nextExpiry = 0;
-    profile.traitCount = 0;
     return profile;
   }
   let added = 0;
@@ -133,27 +142,21 @@ export function applyDelta(profile: Profile, delta: ProfileDelta, now: number): 
     for (const r of delta.realize) added += realizeTrait(profile, r, now, today);
   }
   if (delta.segmentsRemove !== undefined) {
-    for (const id of delta.segmentsRemove) delete profile.segments[id];
+    for (const id of delta.segmentsRemove) profile.segments.delete(id);
   }
   if (delta.segmentsAdd !== undefined) {
-    for (const id of delta.segmentsAdd) if (profile.segments[id] === undefined) profile.segments[id] = now;
+    for (const id of delta.segmentsAdd) if (!profile.segments.has(id)) profile.segments.set(id, now);
   }
   if (delta.partners !== undefined) {
     for (const [dpid, patch] of Object.entries(delta.partners)) {
       profile.partners[dpid] = { ...profile.partners[dpid], ...patch };
     }
   }
-  if (profile.sweptDay !== today) sweepExpired(profile, now, today);
-  if (added > 0 || profile.traitCount === undefined) {
-    const count = profile.traitCount === undefined ? countKeys(profile.traits) : profile.traitCount + added;
-    profile.traitCount = count;
-    // Only a new trait can push the profile over the cap.
-    if (count > MAX_TRAIT_REALIZATIONS) {
-      const keys = Object.keys(profile.traits);
-      evictOldest(profile, keys, keys.length - MAX_TRAIT_REALIZATIONS);
-      profile.traitCount = MAX_TRAIT_REALIZATIONS;
-    }
-  }
+  if (profile.sweptDay !== today) sweepExpired(profile, now);
+  // Only a new trait can push the profile over the cap.
+  if (added > 0 && profile.traits.size > MAX_TRAIT_REALIZATIONS)
+    evictOldest(profile, profile.traits.size - MAX_TRAIT_REALIZATIONS);
+  profile.sweptDay = today;
   profile.nextExpiry = nextExpiryAfter(profile, delta.realize, now);
   return profile;
 }
@@ -167,13 +170,12 @@ function nextExpiryAfter(profile: Profile, realized: readonly Realize[] | undefi
   const previous = profile.nextExpiry;
   let next = 0;
   if (previous === undefined || (previous !== 0 && previous <= now)) {
-    for (const key in profile.traits)
-      next = earlier(next, (profile.traits[key] as TraitRealization).expires, now);
+    for (const r of profile.traits.values()) next = earlier(next, r.expires, now);
     return next;
   }
   next = previous;
   if (realized !== undefined)
-    for (const r of realized) next = earlier(next, profile.traits[r.traitId]?.expires ?? 0, now);
+    for (const r of realized) next = earlier(next, profile.traits.get(r.traitId)?.expires ?? 0, now);
   return next;
 }
 
@@ -182,19 +184,12 @@ function earlier(next: number, expires: number, now: number): number {
   return expires > now && (next === 0 || expires < next) ? expires : next;
 }
 
-function countKeys(record: Readonly<Record<string, unknown>>): number {
-  let n = 0;
-  for (const _ in record) n++;
-  return n;
-}
-
 /** Realises one trait; returns 1 when the trait was not in the profile before, else 0. */
 function realizeTrait(profile: Profile, r: Realize, now: number, today: number): number {
-  const key = String(r.traitId);
-  const existing = profile.traits[key];
+  const existing = profile.traits.get(r.traitId);
   const expires = expiryFor(now, r.ttlDays);
   if (existing === undefined || !isLive(existing, now)) {
-    profile.traits[key] = { first: now, last: now, count: 1, expires, days: [[today, 1]] };
+    profile.traits.set(r.traitId, { first: now, last: now, count: 1, expires, days: [[today, 1]] });
     return existing === undefined ? 1 : 0;
   }
   existing.last = Math.max(existing.last, now);
@@ -208,20 +203,15 @@ function realizeTrait(profile: Profile, r: Realize, now: number, today: number):
   return 0;
 }
 
-function sweepExpired(profile: Profile, now: number, today: number): void {
-  let removed = 0;
-  for (const [key, r] of Object.entries(profile.traits)) {
-    if (isLive(r, now)) continue;
-    delete profile.traits[key];
-    removed++;
-  }
-  if (profile.traitCount !== undefined) profile.traitCount -= removed;
-  profile.sweptDay = today;
+function sweepExpired(profile: Profile, now: number): void {
+  // Deleting the entry being visited is safe in a Map iteration.
+  for (const [sid, r] of profile.traits) if (!isLive(r, now)) profile.traits.delete(sid);
 }
 
-function evictOldest(profile: Profile, keys: string[], excess: number): void {
-  keys.sort((a, b) => (profile.traits[a]?.last ?? 0) - (profile.traits[b]?.last ?? 0));
-  for (let i = 0; i < excess; i++) delete profile.traits[keys[i] as string];
+function evictOldest(profile: Profile, excess: number): void {
+  const sids = [...profile.traits.keys()];
+  sids.sort((a, b) => (profile.traits.get(a)?.last ?? 0) - (profile.traits.get(b)?.last ?? 0));
+  for (let i = 0; i < excess; i++) profile.traits.delete(sids[i] as number);
 }
 
 /** Realisations of a trait within the last `days` days (inclusive of today), from daily buckets. */

@@ -54,6 +54,7 @@ export { SegmentEvaluator } from './segment-evaluator.js';
 export {
   profileTraitView,
   profileSegmentSet,
+  mapSegmentSet,
   mapTraitView,
   type EnumerableTraitView,
   type TraitViewHints,

@@ -40,7 +40,7 @@ describe('qualify-segments stage and the evaluator contract', () => {
     const first = context(evaluator, undefined, DAY * DAY_MS + NOON, [{ traitId: 1, ttlDays: 1 }]);
     run(first);
     expect(first.segments).toEqual([500]);
-    const stored = JSON.parse(JSON.stringify(first.profile)) as Profile;
+    const stored = structuredClone(first.profile) as Profile;
 
     // Day 102, noon: the realisation expired at midnight; the profile was last swept on day 100.
     const next = context(evaluator, stored, (DAY + 2) * DAY_MS + NOON, []);
@@ -48,7 +48,7 @@ describe('qualify-segments stage and the evaluator contract', () => {
     expect(next.segments).toEqual([]);
     expect(next.delta.segmentsRemove).toEqual([500]);
     // The write still drops the expired realisation (the sweep ran after qualifying).
-    expect(next.profile?.traits[1]).toBeUndefined();
+    expect(next.profile?.traits.get(1)).toBeUndefined();
   });
 
   it('leaves the merged profile as applying the whole delta at once would', () => {

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { applyDelta, DAY_MS, emptyProfile, utcDay, type Profile, type Realize } from '../profiles/profile.js';
 import {
   mapTraitView,
-  profileSegmentSet,
+  mapSegmentSet,
   profileTraitView,
   SegmentEvaluator,
   type SegmentInput,
@@ -66,7 +66,7 @@ const step = fc.record({
 /** Earliest `expires` later than `after` (0 = none): the `nextExpiry` hint a profile model would keep. */
 function nextExpiry(profile: Profile, after: number): number {
   let next = 0;
-  for (const r of Object.values(profile.traits))
+  for (const r of [...profile.traits.values()])
     if (r.expires > after && (next === 0 || r.expires < next)) next = r.expires;
   return next;
 }
@@ -113,7 +113,10 @@ describe('segment properties', () => {
           let now = 10 * DAY_MS;
           const profile: Profile = emptyProfile(now);
           // A paused segment the visitor was in before, and a deleted one.
-          profile.segments = { 100: now, 999: now };
+          profile.segments = new Map([
+            [100, now],
+            [999, now],
+          ]);
           let lastEvaluatedAt = 0;
           for (const { advance, realize, ttl } of steps) {
             now += advance;
@@ -124,14 +127,13 @@ describe('segment properties', () => {
             applyDelta(merged, { realize: realizations }, now);
             // profileTraitView (enumerable; also with the `nextExpiry` hint a profile model could
             // keep), a Map view, a view with only `sids`, or a bare lookup (probing).
-            const full = profileTraitView(merged.traits);
-            const plain: TraitView = (sid) => merged.traits[sid];
+            const record = Object.fromEntries(merged.traits);
+            const full = profileTraitView(record);
+            const plain: TraitView = (sid) => merged.traits.get(sid);
             const views: Record<typeof viewKind, () => TraitView> = {
               profile: () => full,
-              hinted: () =>
-                profileTraitView(merged.traits, { nextExpiry: nextExpiry(merged, lastEvaluatedAt) }),
-              map: () =>
-                mapTraitView(new Map(Object.entries(merged.traits).map(([sid, r]) => [Number(sid), r]))),
+              hinted: () => mapTraitView(merged.traits, { nextExpiry: nextExpiry(merged, lastEvaluatedAt) }),
+              map: () => mapTraitView(merged.traits),
               listable: () => Object.assign(plain, { sids: full.sids }),
               plain: () => plain,
             };
@@ -139,8 +141,8 @@ describe('segment properties', () => {
             // The stage's set over the profile record, or a plain Set.
             const current =
               viewKind === 'profile' || viewKind === 'hinted'
-                ? profileSegmentSet(profile.segments)
-                : new Set(Object.keys(profile.segments).map(Number));
+                ? mapSegmentSet(profile.segments)
+                : new Set(keysOf(profile.segments).map(Number));
             const result = evaluator.qualify(view, current, new Set(realize), lastEvaluatedAt, now);
             const expected = segs
               .map(([ast, status], i) => ({ sid: 100 + i, ast, status }))
@@ -166,3 +168,8 @@ describe('segment properties', () => {
     );
   });
 });
+
+/** A profile Map's sids as strings, in the Map's order (what tests compare). */
+function keysOf(m: ReadonlyMap<number, unknown> | undefined): string[] {
+  return [...(m?.keys() ?? [])].map(String);
+}

@@ -51,7 +51,7 @@ describe('CachedProfileStore', () => {
     const db = { realize: [{ traitId: 3, ttlDays: 120 }] };
     await cache.merge('v1', da, T0 + 1, { rev: a.rev ?? 0, merged: applyDelta(a, da, T0 + 1) });
     await cache.merge('v1', db, T0 + 2, { rev: b.rev ?? 0, merged: applyDelta(b, db, T0 + 2) });
-    expect(Object.keys((await cache.get('v1'))?.traits ?? {}).sort()).toEqual(['1', '2', '3']);
+    expect(keysOf((await cache.get('v1'))?.traits).sort()).toEqual(['1', '2', '3']);
   });
 
   it('drops the least recently written profile past its capacity', async () => {
@@ -81,3 +81,8 @@ describe('CachedProfileStore', () => {
     expect(cache.size).toBe(0);
   });
 });
+
+/** A profile Map's sids as strings, in the Map's order (what tests compare). */
+function keysOf(m: ReadonlyMap<number, unknown> | undefined): string[] {
+  return [...(m?.keys() ?? [])].map(String);
+}

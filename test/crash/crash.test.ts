@@ -68,7 +68,7 @@ describe('crash durability (kill -9 under load)', () => {
       const missing: string[] = [];
       for (const visitor of acked) {
         const profile = await stores.profiles.get(visitor);
-        if (profile?.traits['1003'] === undefined) missing.push(visitor);
+        if (profile?.traits.get(1003) === undefined) missing.push(visitor);
       }
       expect(acked.length).toBeGreaterThanOrEqual(400);
       expect(missing).toEqual([]);

@@ -59,7 +59,7 @@ describe('/event (AAM DCS API)', () => {
     expect(body.errors).toEqual([expect.objectContaining({ code: 351 })]);
     expect(res.headers['x-error']).toBe('351');
     const profile = await app.stores.profiles.get('2'.repeat(38));
-    expect(profile?.traits['1003']).toMatchObject({ count: 1 });
+    expect(profile?.traits.get(1003)).toMatchObject({ count: 1 });
   });
 
   it('refuses to realise a folder trait by d_sid', async () => {
@@ -178,7 +178,7 @@ describe('/event (AAM DCS API)', () => {
     await Promise.all(
       Array.from({ length: 50 }, () => get('d_sid=1003&d_rtbd=json', { cookie: `audex_uuid=${visitor}` })),
     );
-    expect((await app.stores.profiles.get(visitor))?.traits['1003']?.count).toBe(50);
+    expect((await app.stores.profiles.get(visitor))?.traits.get(1003)?.count).toBe(50);
   });
 
   it('logs accepted events without p_ keys', async () => {
@@ -215,7 +215,7 @@ describe('opt-out', () => {
       headers: { cookie: `audex_uuid=${visitor}` },
     });
     expect(String(out.headers['set-cookie'])).toMatch(/^audex_uuid=NOTARGET; Max-Age=315360000/);
-    expect((await app.stores.profiles.get(visitor))?.traits).toEqual({});
+    expect((await app.stores.profiles.get(visitor))?.traits).toEqual(new Map());
     const after = await app.server.inject({
       url: '/event?d_sid=1003&d_rtbd=json',
       headers: { cookie: 'audex_uuid=NOTARGET' },

@@ -140,8 +140,9 @@ function callPlan(ctx: EventContext, p: CompiledPartner, tmaxMs: number, event: 
 function liveTraitIds(ctx: EventContext): string[] {
   const ids = new Set<string>();
   for (const sid of ctx.realized) ids.add(String(sid));
-  const traits = ctx.profile?.traits ?? {};
-  for (const [sid, r] of Object.entries(traits)) if (r.expires === 0 || r.expires > ctx.now) ids.add(sid);
+  const traits = ctx.profile?.traits;
+  if (traits !== undefined)
+    for (const [sid, r] of traits) if (r.expires === 0 || r.expires > ctx.now) ids.add(String(sid));
   return [...ids];
 }
 

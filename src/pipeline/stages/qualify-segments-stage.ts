@@ -4,7 +4,7 @@
  * or expired trait are re-evaluated (the evaluator decides). On failure: none — pure computation.
  */
 import { applyDelta, emptyProfile, utcDay } from '../../profiles/profile.js';
-import { profileSegmentSet, profileTraitView } from '../../rules/index.js';
+import { mapSegmentSet, mapTraitView } from '../../rules/index.js';
 import type { Stage } from '../stage.js';
 
 export const qualifySegmentsStage: Stage = {
@@ -23,8 +23,8 @@ export const qualifySegmentsStage: Stage = {
     applyDelta(profile, { realize: ctx.realizations }, ctx.now);
     profile.sweptDay = sweptDay;
     const result = ctx.snapshot.segmentEvaluator.qualify(
-      profileTraitView(profile.traits, hints),
-      profileSegmentSet(profile.segments),
+      mapTraitView(profile.traits, hints),
+      mapSegmentSet(profile.segments),
       ctx.realized,
       lastEvaluatedAt,
       ctx.now,

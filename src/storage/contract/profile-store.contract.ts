@@ -76,15 +76,15 @@ export function profileStoreContract(name: string, make: () => Promise<ProfileSt
         { realize: [{ traitId: 5, ttlDays: 120 }], segmentsAdd: [9] },
         T0,
       );
-      expect(first).toMatchObject({ created: T0, seen: T0, segments: { '9': T0 } });
-      expect(first.traits['5']).toMatchObject({ first: T0, last: T0, count: 1 });
+      expect(first).toMatchObject({ created: T0, seen: T0, segments: new Map([[9, T0]]) });
+      expect(first.traits.get(5)).toMatchObject({ first: T0, last: T0, count: 1 });
       const second = await store.merge(
         'v1',
         { realize: [{ traitId: 5, ttlDays: 120 }], segmentsRemove: [9] },
         T0 + 60_000,
       );
-      expect(second).toMatchObject({ created: T0, seen: T0 + 60_000, segments: {} });
-      expect(second.traits['5']).toMatchObject({ first: T0, last: T0 + 60_000, count: 2 });
+      expect(second).toMatchObject({ created: T0, seen: T0 + 60_000, segments: new Map() });
+      expect(second.traits.get(5)).toMatchObject({ first: T0, last: T0 + 60_000, count: 2 });
       expect(await store.get('v1')).toEqual(second);
     });
 
@@ -98,15 +98,15 @@ export function profileStoreContract(name: string, make: () => Promise<ProfileSt
       await store.merge('v1', { realize: [{ traitId: 1, ttlDays: 0 }], segmentsAdd: [2] }, T0);
       await store.merge('v1', { optOut: true }, T0 + 1);
       const after = await store.merge('v1', { realize: [{ traitId: 3, ttlDays: 0 }] }, T0 + 2);
-      expect(after).toMatchObject({ optedOut: T0 + 1, traits: {}, segments: {}, partners: {} });
+      expect(after).toMatchObject({ optedOut: T0 + 1, traits: new Map(), segments: new Map(), partners: {} });
       expect(await store.get('v1')).toEqual(after);
     });
 
     it('hands out copies: mutating what get returned does not change the store', async () => {
       await store.merge('v1', { segmentsAdd: [1] }, T0);
       const got = await store.get('v1');
-      if (got !== undefined) got.segments['3'] = T0;
-      expect(Object.keys((await store.get('v1'))?.segments ?? {})).toEqual(['1']);
+      if (got !== undefined) got.segments.set(3, T0);
+      expect(keysOf((await store.get('v1'))?.segments)).toEqual(['1']);
     });
 
     it('round-trips applyDelta semantics for any sequence of deltas', async () => {
@@ -158,16 +158,16 @@ export function profileStoreContract(name: string, make: () => Promise<ProfileSt
       const merged = applyDelta(structuredClone(read), delta, T0 + 2);
       await store.merge('v1', delta, T0 + 2, { rev: read.rev ?? 0, merged });
       const after = (await store.get('v1')) as Profile;
-      expect(Object.keys(after.traits).sort()).toEqual(['1', '2', '9']);
+      expect(keysOf(after.traits).sort()).toEqual(['1', '2', '9']);
     });
 
     it('treats basis rev 0 as "no profile yet" and falls back when one appeared', async () => {
       const fresh = applyDelta(emptyProfile(T0), { segmentsAdd: [3] }, T0);
       await store.merge('new1', { segmentsAdd: [3] }, T0, { rev: 0, merged: fresh });
-      expect(Object.keys((await store.get('new1'))?.segments ?? {})).toEqual(['3']);
+      expect(keysOf((await store.get('new1'))?.segments)).toEqual(['3']);
       const stale = applyDelta(emptyProfile(T0), { segmentsAdd: [4] }, T0 + 1);
       await store.merge('new1', { segmentsAdd: [4] }, T0 + 1, { rev: 0, merged: stale });
-      expect(Object.keys((await store.get('new1'))?.segments ?? {}).sort()).toEqual(['3', '4']);
+      expect(keysOf((await store.get('new1'))?.segments).sort()).toEqual(['3', '4']);
     });
 
     it('never loses an update: 200 concurrent merges of different traits', async () => {
@@ -177,7 +177,7 @@ export function profileStoreContract(name: string, make: () => Promise<ProfileSt
       );
       const p = await store.get('hot');
       expect(
-        Object.keys(p?.traits ?? {})
+        keysOf(p?.traits)
           .map(Number)
           .sort((a, b) => a - b),
       ).toEqual(ids);
@@ -190,8 +190,8 @@ export function profileStoreContract(name: string, make: () => Promise<ProfileSt
           store.merge('hot', { realize: [{ traitId: 1, ttlDays: 120 }] }, T0),
         ),
       );
-      expect((await store.get('hot'))?.traits['1']?.count).toBe(200);
-      const counts = results.map((p) => p.traits['1']?.count ?? 0).sort((a, b) => a - b);
+      expect((await store.get('hot'))?.traits.get(1)?.count).toBe(200);
+      const counts = results.map((p) => p.traits.get(1)?.count ?? 0).sort((a, b) => a - b);
       expect(counts).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
     });
 
@@ -205,8 +205,8 @@ export function profileStoreContract(name: string, make: () => Promise<ProfileSt
       );
       for (const [i, v] of visitors.entries()) {
         const p = await store.get(v);
-        expect(Object.keys(p?.segments ?? {})).toEqual([String(i)]);
-        expect(Object.keys(p?.traits ?? {})).toEqual([String(i + 1000)]);
+        expect(keysOf(p?.segments)).toEqual([String(i)]);
+        expect(keysOf(p?.traits)).toEqual([String(i + 1000)]);
       }
     });
 
@@ -226,7 +226,7 @@ export function profileStoreContract(name: string, make: () => Promise<ProfileSt
       expect(await deleted).toBe(true);
       expect(await store.get('v1')).toBeUndefined();
       const again = await store.merge('v1', { segmentsAdd: [2] }, T0 + 1);
-      expect(again).toMatchObject({ created: T0 + 1, segments: { '2': T0 + 1 } });
+      expect(again).toMatchObject({ created: T0 + 1, segments: new Map([[2, T0 + 1]]) });
     });
 
     it('purges profiles last seen before the cutoff, keeping the rest', async () => {
@@ -241,4 +241,9 @@ export function profileStoreContract(name: string, make: () => Promise<ProfileSt
       expect(await store.purgeInactive(T0 + 1000)).toBe(0);
     });
   });
+}
+
+/** A profile Map's sids as strings, in the Map's order (what tests compare). */
+function keysOf(m: ReadonlyMap<number, unknown> | undefined): string[] {
+  return [...(m?.keys() ?? [])].map(String);
 }

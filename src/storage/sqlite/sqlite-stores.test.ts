@@ -112,7 +112,7 @@ describe('sqlite stores extras', () => {
     });
     await stores.close();
     const reopened = await createSqliteStores({ dataDir });
-    expect((await reopened.profiles.get('v'))?.traits['1']?.count).toBe(10);
+    expect((await reopened.profiles.get('v'))?.traits.get(1)?.count).toBe(10);
     await reopened.close();
   });
 
@@ -129,10 +129,10 @@ describe('sqlite stores extras', () => {
         stores.profiles.merge('fresh', realize1, T0),
       ]);
       expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
-      expect((await stores.profiles.get('existing'))?.traits['1']?.count).toBe(1);
+      expect((await stores.profiles.get('existing'))?.traits.get(1)?.count).toBe(1);
       expect(await stores.profiles.get('fresh')).toBeUndefined();
       // The next batch is unaffected.
-      expect((await stores.profiles.merge('existing', realize1, T0)).traits['1']?.count).toBe(2);
+      expect((await stores.profiles.merge('existing', realize1, T0)).traits.get(1)?.count).toBe(2);
     } finally {
       await stores.close();
     }
@@ -153,8 +153,8 @@ describe('sqlite stores extras', () => {
       await Promise.all(all);
       const [fromA, fromB] = await Promise.all([a.profiles.get('shared'), b.profiles.get('shared')]);
       expect(fromA).toEqual(fromB);
-      expect(fromA?.traits['1']?.count).toBe(300);
-      expect(Object.keys(fromA?.traits ?? {})).toHaveLength(151);
+      expect(fromA?.traits.get(1)?.count).toBe(300);
+      expect(keysOf(fromA?.traits)).toHaveLength(151);
     } finally {
       await Promise.all([a.close(), b.close()]);
     }
@@ -168,7 +168,7 @@ describe('sqlite stores extras', () => {
     try {
       await a.profiles.merge('v', { segmentsAdd: [1] }, T0); // a caches rev 1
       await b.profiles.merge('v', { segmentsAdd: [2] }, T0 + 1); // rev 2, written by b
-      expect(Object.keys((await a.profiles.get('v'))?.segments ?? {}).sort()).toEqual(['1', '2']);
+      expect(keysOf((await a.profiles.get('v'))?.segments).sort()).toEqual(['1', '2']);
       // Untouched since b wrote it, b's cached copy is current and is used as is.
       await a.profiles.merge('w', { segmentsAdd: [3] }, T0);
       expect((await a.profiles.get('w'))?.rev).toBe(1);
@@ -212,7 +212,7 @@ describe('sqlite stores extras', () => {
         await Promise.all(Array.from({ length: 20 }, () => stores.profiles.merge('contended', realize1, T0)));
       }
       await writer.done;
-      expect((await stores.profiles.get('contended'))?.traits['1']?.count).toBe(1 + 300 + 300);
+      expect((await stores.profiles.get('contended'))?.traits.get(1)?.count).toBe(1 + 300 + 300);
     } finally {
       await stores.close();
     }
@@ -258,4 +258,9 @@ function segmentInput(i: number) {
     segmentRule: '1T',
     status: 'ACTIVE' as const,
   };
+}
+
+/** A profile Map's sids as strings, in the Map's order (what tests compare). */
+function keysOf(m: ReadonlyMap<number, unknown> | undefined): string[] {
+  return [...(m?.keys() ?? [])].map(String);
 }

@@ -27,7 +27,7 @@ const read = db.prepare('SELECT json FROM profiles WHERE visitor_id = ?').pluck(
 const write = db.prepare('UPDATE profiles SET json = ?, rev = rev + 1 WHERE visitor_id = ?');
 const bump = db.transaction(() => {
   const profile = codec.exports.decodeProfile(read.get(workerData.visitorId));
-  profile.traits['1'].count += 1;
+  profile.traits.get(1).count += 1;
   write.run(codec.exports.encodeProfile(profile), workerData.visitorId);
 });
 const pause = new Int32Array(new SharedArrayBuffer(4));
