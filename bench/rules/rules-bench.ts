@@ -138,7 +138,7 @@ async function run(
       if (kind === 1) result.newDay++;
       if (kind === 2) result.first++;
       result.kinds.push(kind);
-      result.profileSizes.push(Object.keys(profile.traits).length);
+      result.profileSizes.push(profile.traits.size);
     }
     result.outputs.push({ traits, members: q.members });
     if (i >= warmup) {
