@@ -217,7 +217,16 @@ export class KeyIndexes {
 
   /** The slot of `key`, or -1 when no trigger is on that key (a key only rule programs read has none). */
   find(key: string): number {
-    const hash = hashString(key);
+    return this.findHashed(key, hashString(key));
+  }
+
+  /** Reads the slot where a lookup of a key of hash `hash` starts (see {@link warm}). */
+  warmSlot(hash: number): number {
+    return this.slots[(hash & this.mask) * SLOT + HASH] as number;
+  }
+
+  /** {@link find} with the key's {@link hashString} already computed. */
+  findHashed(key: string, hash: number): number {
     const slots = this.slots;
     for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
       const at = slot * SLOT;

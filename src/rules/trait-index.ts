@@ -7,6 +7,7 @@
  */
 import type { SignalMap } from '../signals/signal-map.js';
 import type { RuleError, TraitRuleInput } from './index.js';
+import { hashString } from './hash.js';
 import { KeyIndexesBuilder } from './key-index.js';
 import { RefBuffer } from './ref-buffer.js';
 import { EventValues, KeyTable } from './trait-compiler.js';
@@ -37,22 +38,21 @@ export class TraitMatcher {
   /** Refs fired by the event's keys, and the rules that matched: reused across events. */
   private readonly fired = new RefBuffer(256);
   private readonly matched = new RefBuffer(64);
-  /** This event's indexed keys: their key-table slots, values and prepared values (reused). */
+  /** This event's keys (their hashes, then their key-table slots) and values, reused across events. */
   private located = 0;
   private ats = new Int32Array(64);
+  private readonly keysSeen: string[] = [];
   private readonly raws: Array<readonly string[]> = [];
   private readonly prepared: Array<PreparedValues | undefined> = [];
-  /** Finds one signal key's slot (a bound field: `signals.forEach` allocates nothing). */
-  private readonly locateSignal = (raw: readonly string[], key: string): void => {
-    const at = this.indexes.find(key);
-    // A key only programs read is prepared when a candidate's program first asks for it.
-    if (at < 0) return;
+  /** Lists one signal key and its hash (a bound field: `signals.forEach` allocates nothing). */
+  private readonly listSignal = (raw: readonly string[], key: string): void => {
     if (this.located === this.ats.length) {
       const grown = new Int32Array(2 * this.ats.length);
       grown.set(this.ats);
       this.ats = grown;
     }
-    this.ats[this.located] = at;
+    this.ats[this.located] = hashString(key);
+    this.keysSeen[this.located] = key;
     this.raws[this.located++] = raw;
   };
 
@@ -107,6 +107,15 @@ export class TraitMatcher {
     // and the rules in ascending order: each is considered once, with no per-rule "seen" array
     // to read cold, and the output needs no sort.
     fired.sortAscending();
+    // The candidates' sids, and the programs of those their trigger does not prove, are cold too:
+    // start those misses together (see `collect`).
+    let warmth = 0;
+    for (let i = 0; i < fired.length; i++) {
+      const ref = fired.data[i] as number;
+      warmth += this.sids[ref >>> 1] as number;
+      if ((ref & 1) === 0) warmth += this.programs.warm(this.pcs[ref >>> 1] as number);
+    }
+    warmed.sum += warmth;
     const matched = this.matched;
     matched.clear();
     const always = this.alwaysCheck;
@@ -137,12 +146,26 @@ export class TraitMatcher {
    */
   private collect(signals: SignalMap): void {
     this.located = 0;
-    signals.forEach(this.locateSignal);
-    const n = this.located;
+    signals.forEach(this.listSignal);
     const ats = this.ats;
     const indexes = this.indexes;
     const prepared = this.prepared;
+    const keys = this.keysSeen;
+    const raws = this.raws;
     let warmth = 0;
+    for (let k = 0; k < this.located; k++) warmth += indexes.warmSlot(ats[k] as number);
+    // Hash → slot; a key no trigger is on is dropped here (only rule programs read it, and they
+    // prepare it when they first ask for it).
+    let n = 0;
+    for (let k = 0; k < this.located; k++) {
+      const at = indexes.findHashed(keys[k] as string, ats[k] as number);
+      keys[k] = '';
+      if (at < 0) continue;
+      ats[n] = at;
+      raws[n++] = raws[k] as readonly string[];
+    }
+    for (let k = n; k < this.located; k++) raws[k] = NO_VALUES;
+    this.located = n;
     for (let k = 0; k < n; k++) warmth += indexes.warm(ats[k] as number);
     for (let k = 0; k < n; k++) {
       const at = ats[k] as number;
