@@ -19,7 +19,10 @@
  * Flags:
  *   `--audex-only`   skip the naive loop and json-rules-engine;
  *   `--map-profile`  proposal: traits and segments in Maps (`mapTraitView`, a Set of the segment
- *                    ids), built untimed, as a profile model that deserialised them into Maps would.
+ *                    ids), built untimed, as a profile model that deserialised them into Maps would;
+ *   `--cached-profile` the server's profile cache (src/storage/profile-cache.ts): a visitor's next
+ *                    event gets the very object the previous one wrote (still written as JSON)
+ *                    instead of parsing the stored JSON; a visitor's first event parses, as before.
  */
 import os from 'node:os';
 import {
@@ -50,6 +53,8 @@ const VISITORS = 2_000;
 /** How qualify-segments reads the profile: as it does today, or through a proposal's adapter. */
 type ProfileMode = 'record' | 'map';
 const MODE: ProfileMode = process.argv.includes('--map-profile') ? 'map' : 'record';
+/** Hand the object a visitor's event wrote to its next event, as `CachedProfileStore` does. */
+const CACHED = process.argv.includes('--cached-profile');
 
 interface RunResult {
   total: number[];
@@ -116,6 +121,8 @@ async function run(
 ): Promise<RunResult> {
   /** The profile store: JSON text per visitor, as the memory and SQLite stores keep it. */
   const stored = new Map<number, string>();
+  /** With `--cached-profile`: the object each visitor's last event wrote (handed out once, as the cache does). */
+  const live = new Map<number, Profile>();
   const result: RunResult = {
     total: [],
     match: [],
@@ -131,7 +138,9 @@ async function run(
     const signals = parseSignals(query);
     // load-profile
     const json = stored.get(visitor);
-    const profile = json === undefined ? emptyProfile(at) : (JSON.parse(json) as Profile);
+    const held = live.get(visitor);
+    live.delete(visitor);
+    const profile = held ?? (json === undefined ? emptyProfile(at) : (JSON.parse(json) as Profile));
     const last = json === undefined ? 0 : profile.seen;
 
     // realize-traits
@@ -163,6 +172,7 @@ async function run(
     // The segment changes, then the daily expiry sweep; write-profile stores the result.
     applyDelta(profile, { segmentsAdd: q.added, segmentsRemove: q.removed }, at);
     stored.set(visitor, JSON.stringify(profile));
+    if (CACHED) live.set(visitor, profile);
     if (i >= warmup) {
       // After the timer: enumerating the profile here would warm it for the evaluator.
       const kind = last === 0 ? 2 : utcDay(last) !== utcDay(at) ? 1 : 0;
@@ -249,7 +259,10 @@ async function main(): Promise<void> {
     record: 'profile record',
     map: 'Maps (--map-profile)',
   };
-  console.log(`profile read through: ${view[MODE]}; load average ${loadAverage()}`);
+  const read = CACHED
+    ? ", kept in memory between a visitor's events (--cached-profile)"
+    : ', parsed from JSON per event';
+  console.log(`profile read through: ${view[MODE]}${read}; load average ${loadAverage()}`);
   if (MODE !== 'record') {
     // The adapter must not change a result: every event against a run reading the record.
     const record = await run(audex, catalog, events, EVENTS, EVENTS, 'record');
