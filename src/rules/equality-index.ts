@@ -110,6 +110,13 @@ export class EqualityTables {
     }
   }
 
+  /** Reads the slot where a lookup of `x` (a number, else NaN) or else of `text` starts (see `KeyIndexes.warm`). */
+  warm(base: number, x: number, text: string): number {
+    const data = this.data;
+    const hash = Number.isNaN(x) ? hashString(text) : hashNumber(x);
+    return data[base + 2 + 2 * (hash & (data[base] as number))] as number;
+  }
+
   /** Walks the probe run of `value`, pushing the text and/or raw entries equal to it. */
   private probeString(base: number, value: string, text: boolean, raw: boolean, out: RefBuffer): void {
     const data = this.data;

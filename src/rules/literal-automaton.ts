@@ -127,6 +127,18 @@ export class AutomatonPack {
     return prefiltered;
   }
 
+  /** The arena the automata sit in (shared with the key's other structures). */
+  get arena(): Int32Array {
+    return this.data;
+  }
+
+  /** Reads the root row and the column word of `text`'s first unit (see `KeyIndexes.warm`). */
+  warm(base: number, text: string): number {
+    const data = this.data;
+    const unit = text.length > 0 ? text.charCodeAt(0) & 127 : 0;
+    return (data[data[base + 1] as number] as number) + (data[base + HEADER + (unit >> 1)] as number);
+  }
+
   /** Pushes the postings at `at` for occurrences ending at `end`; true if one is a prefilter literal. */
   private emit(at: number, end: number, size: number, out: RefBuffer): boolean {
     const data = this.data;

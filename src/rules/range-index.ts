@@ -179,6 +179,16 @@ export class RangePack {
     if (list >= 0) out.pushRange(data, list + 1, list + 1 + (data[list] as number));
   }
 
+  /** Reads the direct-table entry a stab of `x` reads (see `KeyIndexes.warm`). */
+  warm(base: number, x: number): number {
+    const data = this.data;
+    const direct = data[base + 3] as number;
+    const k = x - (data[base + 2] as number);
+    return direct > 0 && k >= 0 && k < direct && k === Math.floor(k)
+      ? (data[(data[base + 4] as number) + k] as number)
+      : direct;
+  }
+
   /** The piece of `x` by binary search over the key's points. */
   private piece(base: number, x: number): number {
     const data = this.data;

@@ -7,6 +7,7 @@
  */
 import type { SignalMap } from '../signals/signal-map.js';
 import type { RuleError, TraitRuleInput } from './index.js';
+import { hashString } from './hash.js';
 import { KeyIndexesBuilder } from './key-index.js';
 import { RefBuffer } from './ref-buffer.js';
 import { EventValues, KeyTable } from './trait-compiler.js';
@@ -14,6 +15,11 @@ import type { TraitNode } from './trait-ast.js';
 import { parseTraitRule } from './trait-parser.js';
 import { TraitProgramBuilder } from './trait-program.js';
 import { triggersOf } from './trait-trigger.js';
+import type { PreparedValues } from './value-compare.js';
+
+const NO_VALUES: readonly string[] = [];
+/** Where the matcher stores the sum of the words `warm` read, so that the loads are not optimised away. */
+const warmed = { sum: 0 };
 
 /** Compiled trait rules and the key → candidate index over them. */
 export class TraitMatcher {
@@ -32,13 +38,22 @@ export class TraitMatcher {
   /** Refs fired by the event's keys, and the rules that matched: reused across events. */
   private readonly fired = new RefBuffer(256);
   private readonly matched = new RefBuffer(64);
-  /** Collects the triggers of one signal key (a bound field: `signals.forEach` allocates nothing). */
-  private readonly visitSignal = (raw: readonly string[], key: string): void => {
-    const at = this.indexes.find(key);
-    // A key only programs read is prepared when a candidate's program first asks for it.
-    if (at < 0) return;
-    const pv = this.values.prepare(this.indexes.keyIdAt(at), raw);
-    if (pv !== undefined) this.indexes.collect(at, pv, this.fired);
+  /** This event's keys (their hashes, then their key-table slots) and values, reused across events. */
+  private located = 0;
+  private ats = new Int32Array(64);
+  private readonly keysSeen: string[] = [];
+  private readonly raws: Array<readonly string[]> = [];
+  private readonly prepared: Array<PreparedValues | undefined> = [];
+  /** Lists one signal key and its hash (a bound field: `signals.forEach` allocates nothing). */
+  private readonly listSignal = (raw: readonly string[], key: string): void => {
+    if (this.located === this.ats.length) {
+      const grown = new Int32Array(2 * this.ats.length);
+      grown.set(this.ats);
+      this.ats = grown;
+    }
+    this.ats[this.located] = hashString(key);
+    this.keysSeen[this.located] = key;
+    this.raws[this.located++] = raw;
   };
 
   private constructor() {}
@@ -87,11 +102,20 @@ export class TraitMatcher {
     const only = onlyDataSourceId ?? -1;
     const fired = this.fired;
     fired.clear();
-    signals.forEach(this.visitSignal);
+    this.collect(signals);
     // Sorting the fired refs puts a rule's refs side by side (inexact `2r` before exact `2r + 1`)
     // and the rules in ascending order: each is considered once, with no per-rule "seen" array
     // to read cold, and the output needs no sort.
     fired.sortAscending();
+    // The candidates' sids, and the programs of those their trigger does not prove, are cold too:
+    // start those misses together (see `collect`).
+    let warmth = 0;
+    for (let i = 0; i < fired.length; i++) {
+      const ref = fired.data[i] as number;
+      warmth += this.sids[ref >>> 1] as number;
+      if ((ref & 1) === 0) warmth += this.programs.warm(this.pcs[ref >>> 1] as number);
+    }
+    warmed.sum += warmth;
     const matched = this.matched;
     matched.clear();
     const always = this.alwaysCheck;
@@ -110,6 +134,53 @@ export class TraitMatcher {
     const out = new Array<number>(matched.length);
     for (let i = 0; i < matched.length; i++) out[i] = this.sids[matched.data[i] as number] as number;
     return out;
+  }
+
+  /**
+   * Pushes onto `fired` the refs whose trigger fires, key by key, in phases: find every key's
+   * slot; read the first word of each key's structures, then (values prepared) the first line a
+   * lookup of its value reads, in short loops over all keys; then collect. The structures are cold
+   * (the rest of the request has run since the last event) and each key's lie on a page of their
+   * own: in the short loops the CPU overlaps the misses of many keys, where collecting key after
+   * key took them one at a time (docs/rules.md "Performance").
+   */
+  private collect(signals: SignalMap): void {
+    this.located = 0;
+    signals.forEach(this.listSignal);
+    const ats = this.ats;
+    const indexes = this.indexes;
+    const prepared = this.prepared;
+    const keys = this.keysSeen;
+    const raws = this.raws;
+    let warmth = 0;
+    for (let k = 0; k < this.located; k++) warmth += indexes.warmSlot(ats[k] as number);
+    // Hash → slot; a key no trigger is on is dropped here (only rule programs read it, and they
+    // prepare it when they first ask for it).
+    let n = 0;
+    for (let k = 0; k < this.located; k++) {
+      const at = indexes.findHashed(keys[k] as string, ats[k] as number);
+      keys[k] = '';
+      if (at < 0) continue;
+      ats[n] = at;
+      raws[n++] = raws[k] as readonly string[];
+    }
+    for (let k = n; k < this.located; k++) raws[k] = NO_VALUES;
+    this.located = n;
+    for (let k = 0; k < n; k++) warmth += indexes.warm(ats[k] as number);
+    for (let k = 0; k < n; k++) {
+      const at = ats[k] as number;
+      prepared[k] = this.values.prepare(indexes.keyIdAt(at), this.raws[k] as readonly string[]);
+      this.raws[k] = NO_VALUES; // hold no reference to the event's signals after it
+    }
+    for (let k = 0; k < n; k++) {
+      const pv = prepared[k];
+      if (pv !== undefined) warmth += indexes.warmValue(ats[k] as number, pv);
+    }
+    warmed.sum = warmth;
+    for (let k = 0; k < n; k++) {
+      const pv = prepared[k];
+      if (pv !== undefined) indexes.collect(ats[k] as number, pv, this.fired);
+    }
   }
 
   /** A candidate rule: `exact` (its trigger proves it) skips its program. `only` -1 = any data source. */

@@ -134,6 +134,11 @@ export class TraitPrograms {
   ) {}
 
   /** Whether the rule (or node) at `pc` holds for the event. */
+  /** Reads the first slot of the program at `pc` (see `TraitMatcher.collect`). */
+  warm(pc: number): number {
+    return this.code[pc] as number;
+  }
+
   evaluate(pc: number, ev: EventValues): boolean {
     const code = this.code;
     const end = pc + (code[pc + 1] as number);
