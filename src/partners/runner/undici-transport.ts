@@ -6,11 +6,15 @@
  * One call is one `Pool.dispatch` with a small handler object rather than `Pool.request`: no
  * response stream, async iterator, `AbortSignal` or abort listener per call — they were most of a
  * call's CPU and allocation (docs/benchmarks.md "Real-time partners"). The hard deadline
- * (`req.hardTimeoutMs`: tmax + late window) is enforced here with one timer per call that calls the
- * request's own abort; an outer `signal` is honoured too unless it is {@link NEVER_ABORTED}.
+ * (`req.hardTimeoutMs`: tmax + late window) is enforced here by one sweep per transport over the
+ * calls in flight, every {@link SWEEP_MS} ms while there are any, which calls an expired request's
+ * own abort: a timer per call cost a `Timeout` object and two timer-list updates per call, for a
+ * deadline (a second or so after tmax) that needs no millisecond precision. An outer `signal` is
+ * honoured too unless it is {@link NEVER_ABORTED}.
  */
 import { gunzipSync } from 'node:zlib';
 import { Pool } from 'undici';
+import type { PartnerResponse } from '../adapter.js';
 import { NEVER_ABORTED, type Call, type CallResult } from './call.js';
 
 export interface TransportOptions {
@@ -32,6 +36,9 @@ interface Target {
 }
 const TARGET_CACHE_MAX = 1024;
 
+/** How often calls in flight are checked against their hard deadline: a call ends at most this late. */
+export const SWEEP_MS = 10;
+
 export function createUndiciTransport(opts: TransportOptions = {}): Transport {
   const cap = opts.bodyCapBytes ?? 64 * 1024;
   const pools = new Map<string, Pool>();
@@ -39,7 +46,14 @@ export function createUndiciTransport(opts: TransportOptions = {}): Transport {
   const poolFor = (origin: string): Pool => {
     let pool = pools.get(origin);
     if (pool === undefined) {
-      pool = new Pool(origin, { connections: opts.connectionsPerOrigin ?? 64, keepAliveTimeout: 30_000 });
+      pool = new Pool(origin, {
+        connections: opts.connectionsPerOrigin ?? 64,
+        keepAliveTimeout: 30_000,
+        // Every call has its own hard deadline here (CallHandler): undici's header and body
+        // timeouts (300 s) would only add a timer per phase of every request.
+        headersTimeout: 0,
+        bodyTimeout: 0,
+      });
       pools.set(origin, pool);
     }
     return pool;
@@ -59,20 +73,36 @@ export function createUndiciTransport(opts: TransportOptions = {}): Transport {
     return t;
   };
 
+  const inFlight = new Set<CallHandler>();
+  let sweeper: NodeJS.Timeout | undefined;
+  const sweep = () => {
+    const now = performance.now();
+    // Expiring a call deletes it from the set; a for-of over a Set tolerates that.
+    for (const h of inFlight) if (h.deadline <= now) h.expire();
+    if (inFlight.size === 0) {
+      clearInterval(sweeper);
+      sweeper = undefined;
+    }
+  };
+
   const call: Call = (req, signal = NEVER_ABORTED) => {
     const target = targetFor(req.request.url);
     if (target === null)
       return Promise.resolve({ ok: false, cause: 'network', detail: 'invalid URL', ms: 0 });
     if (signal.aborted) return Promise.resolve(abortedBy(signal, 0));
     return new Promise<CallResult>((resolve) => {
-      const handler = new CallHandler(resolve, cap, signal);
+      const handler = new CallHandler(resolve, cap, signal, inFlight);
       handler.start(req.hardTimeoutMs);
+      sweeper ??= setInterval(sweep, SWEEP_MS);
+      const headers = ['accept-encoding', 'gzip'];
+      const given = req.request.headers;
+      for (const name in given) headers.push(name, given[name]!);
       poolFor(target.origin).dispatch(
         {
           method: req.request.method,
           path: target.path,
-          headers: { 'accept-encoding': 'gzip', ...req.request.headers },
-          ...(req.request.body !== undefined ? { body: req.request.body } : {}),
+          headers,
+          body: req.request.body ?? null,
         },
         handler,
       );
@@ -97,30 +127,41 @@ class CallHandler {
   readonly #cap: number;
   readonly #signal: AbortSignal;
   readonly #t0 = performance.now();
+  readonly #inFlight: Set<CallHandler>;
+  /** `performance.now()` past which the call fails as a timeout (the transport's sweep checks). */
+  deadline = Infinity;
   #abort: ((reason?: Error) => void) | undefined;
-  #timer: NodeJS.Timeout | undefined;
   #onAbort: (() => void) | undefined;
   #done = false;
   #status = 0;
-  #rawHeaders: Buffer[] = [];
-  #chunks: Buffer[] = [];
+  #rawHeaders: Buffer[] | undefined;
+  #chunks: Buffer[] | undefined;
   #size = 0;
 
-  constructor(resolve: (r: CallResult) => void, cap: number, signal: AbortSignal) {
+  constructor(
+    resolve: (r: CallResult) => void,
+    cap: number,
+    signal: AbortSignal,
+    inFlight: Set<CallHandler>,
+  ) {
     this.#resolve = resolve;
     this.#cap = cap;
     this.#signal = signal;
+    this.#inFlight = inFlight;
   }
 
   start(hardTimeoutMs: number): void {
-    this.#timer = setTimeout(
-      () => this.#fail({ ok: false, cause: 'timeout', ms: this.#ms() }),
-      hardTimeoutMs,
-    );
+    this.deadline = this.#t0 + hardTimeoutMs;
+    this.#inFlight.add(this);
     if (this.#signal !== NEVER_ABORTED) {
       this.#onAbort = () => this.#fail(abortedBy(this.#signal, this.#ms()));
       this.#signal.addEventListener('abort', this.#onAbort, { once: true });
     }
+  }
+
+  /** The hard deadline passed (the transport's sweep): fail as a timeout and abort the request. */
+  expire(): void {
+    this.#fail({ ok: false, cause: 'timeout', ms: this.#ms() });
   }
 
   // --- undici's dispatch handler interface ---
@@ -145,15 +186,16 @@ class CallHandler {
       this.#fail({ ok: false, cause: 'body-too-large', detail: `over ${this.#cap} bytes`, ms: this.#ms() });
       return false;
     }
-    this.#chunks.push(chunk);
+    (this.#chunks ??= []).push(chunk);
     return true;
   }
 
   onComplete(): void {
     if (this.#done) return;
-    const headers = headerRecord(this.#rawHeaders);
-    let raw = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#size);
-    if (headers['content-encoding'] === 'gzip') {
+    const rawHeaders = this.#rawHeaders ?? [];
+    const chunks = this.#chunks ?? [];
+    let raw = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#size);
+    if (headerValue(rawHeaders, 'content-encoding') === 'gzip') {
       try {
         raw = gunzipSync(raw, { maxOutputLength: this.#cap });
       } catch {
@@ -162,7 +204,7 @@ class CallHandler {
     }
     this.#settle({
       ok: true,
-      response: { status: this.#status, headers, body: raw.toString('utf8') },
+      response: new UndiciResponse(this.#status, rawHeaders, raw.toString('utf8')),
       ms: this.#ms(),
     });
   }
@@ -191,15 +233,67 @@ class CallHandler {
   #settle(result: CallResult): void {
     if (this.#done) return;
     this.#done = true;
-    clearTimeout(this.#timer);
+    this.#inFlight.delete(this);
     if (this.#onAbort !== undefined) this.#signal.removeEventListener('abort', this.#onAbort);
-    this.#chunks = [];
+    this.#chunks = undefined;
     this.#resolve(result);
   }
 }
 
 function abortedBy(signal: AbortSignal, ms: number): CallResult {
   return { ok: false, cause: signal.reason === 'timeout' ? 'timeout' : 'aborted', ms };
+}
+
+/**
+ * A response whose header record is decoded only if someone reads it: most answers carry their TTL
+ * in the body, and decoding every header name and value of every answer was a good part of a
+ * call's allocation. The record is built once, on first read.
+ */
+class UndiciResponse implements PartnerResponse {
+  #raw: readonly Buffer[] | undefined;
+  #headers: Record<string, string> | undefined;
+
+  constructor(
+    readonly status: number,
+    raw: readonly Buffer[],
+    readonly body: string,
+  ) {
+    this.#raw = raw;
+  }
+
+  get headers(): Readonly<Record<string, string>> {
+    if (this.#headers === undefined) {
+      this.#headers = headerRecord(this.#raw ?? []);
+      this.#raw = undefined;
+    }
+    return this.#headers;
+  }
+
+  /** Plain data in logs and snapshots, as the record it stands for. */
+  toJSON(): PartnerResponse {
+    return { status: this.status, headers: this.headers, body: this.body };
+  }
+}
+
+/** The value of one header (lower-case `name`), repeated ones joined with `, `; decodes only that header. */
+function headerValue(raw: readonly Buffer[], name: string): string | undefined {
+  let out: string | undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if (!sameName(raw[i]!, name)) continue;
+    const value = raw[i + 1]!.toString('latin1');
+    out = out === undefined ? value : `${out}, ${value}`;
+  }
+  return out;
+}
+
+/** ASCII case-insensitive comparison of a raw header name with a lower-case name, without decoding. */
+function sameName(raw: Buffer, lower: string): boolean {
+  if (raw.length !== lower.length) return false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i]!;
+    if ((c >= 0x41 && c <= 0x5a ? c | 0x20 : c) !== lower.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 /** Lower-case names (latin1, as undici and node:http decode them); repeated headers joined with `, `. */
