@@ -13,6 +13,7 @@ import {
 } from '../../privacy/activity-gate.js';
 import { planPartners } from '../../partners/runner/planner.js';
 import type { CompiledPartner } from '../../partners/runner/compiled-partner.js';
+import type { CallPlan } from '../../partners/runner/collector.js';
 import type { EventContext } from '../event-context.js';
 import type { Stage } from '../stage.js';
 
@@ -80,24 +81,22 @@ export const planPartnersStage: Stage = {
 /** What the privacy gate filters per partner: the event's side, the same for every partner. */
 function eventInput(ctx: EventContext): EventPrivacyInput {
   const headers = ctx.req.headers;
-  const header = (name: string) => {
-    const v = headers[name];
-    return typeof v === 'string' ? v : undefined;
-  };
   const signals = ctx.params.signals;
-  const pageUrl = signals.get('h_referer')?.[0] ?? header('referer');
+  const event: Mutable<EventPrivacyInput> = { signals, ip: ctx.req.ip };
+  if (ctx.visitorId !== undefined) event.visitorId = ctx.visitorId;
+  const pageUrl = signals.get('h_referer')?.[0] ?? stringHeader(headers['referer']);
+  if (pageUrl !== undefined) event.pageUrl = pageUrl;
   const referrer = signals.get('h_referrer')?.[0];
-  const ua = header('user-agent');
-  const lang = header('accept-language');
-  return {
-    ...(ctx.visitorId !== undefined ? { visitorId: ctx.visitorId } : {}),
-    signals,
-    ...(pageUrl !== undefined ? { pageUrl } : {}),
-    ...(referrer !== undefined ? { referrer } : {}),
-    ...(ua !== undefined ? { ua } : {}),
-    ip: ctx.req.ip,
-    ...(lang !== undefined ? { acceptLanguage: lang } : {}),
-  };
+  if (referrer !== undefined) event.referrer = referrer;
+  const ua = stringHeader(headers['user-agent']);
+  if (ua !== undefined) event.ua = ua;
+  const lang = stringHeader(headers['accept-language']);
+  if (lang !== undefined) event.acceptLanguage = lang;
+  return event;
+}
+
+function stringHeader(v: string | string[] | undefined): string | undefined {
+  return typeof v === 'string' ? v : undefined;
 }
 
 /** A partner's privacy settings, built once per compiled partner (catalog snapshot). */
@@ -118,24 +117,36 @@ function privacySettings(p: CompiledPartner): PartnerPrivacySettings {
   return s;
 }
 
-function callPlan(ctx: EventContext, p: CompiledPartner, tmaxMs: number, event: EventPrivacyInput) {
+function callPlan(ctx: EventContext, p: CompiledPartner, tmaxMs: number, event: EventPrivacyInput): CallPlan {
   const uid = ctx.profile?.partners[String(p.dataSourceId)]?.uid;
   const fields = partnerFields(
     ctx.consent!,
     privacySettings(p),
     uid === undefined ? event : { ...event, partnerUid: uid },
   );
-  return {
+  const plan: Mutable<CallPlan> = {
     key: p.key,
     adapter: p.adapter,
     params: p.params,
     endpoint: p.endpoint,
-    input: { requestId: `${ctx.tid}.${p.partnerId}`, tmaxMs, now: ctx.now, ...fields },
+    input: {
+      requestId: `${ctx.tid}.${p.partnerId}`,
+      tmaxMs,
+      now: ctx.now,
+      user: fields.user,
+      signals: fields.signals,
+      page: fields.page,
+      device: fields.device,
+      regs: fields.regs,
+    },
     tmaxMs,
     lateWindowMs: p.lateWindowMs,
-    ...(p.secrets !== undefined ? { secrets: p.secrets } : {}),
   };
+  if (p.secrets !== undefined) plan.secrets = p.secrets;
+  return plan;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function liveTraitIds(ctx: EventContext): string[] {
   const ids = new Set<string>();
