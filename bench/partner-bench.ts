@@ -25,6 +25,8 @@
  *   --sims-node-args "..."   node flags for the providers' process
  *   --profile <dir>          CPU profiles of the DCS and the providers over each measured window
  *   --profile-kind heap      sampling heap profiles (every allocation) instead
+ *   --profile-kind live      sampling heap profiles of what is still alive at the end of the window
+ *                            (allocation sites of what survives: what scavenges copy and promote)
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -212,7 +214,8 @@ async function main(): Promise<void> {
   ): Promise<{ run: Awaited<ReturnType<typeof openLoop>>; probed?: Probed; outcomes: string }> {
     const before = await outcomes();
     if (probing) {
-      const ext = args.get('profile-kind') === 'heap' ? 'heapprofile' : 'cpuprofile';
+      const kind = args.get('profile-kind');
+      const ext = kind === 'heap' ? 'heapprofile' : kind === 'live' ? 'live.heapprofile' : 'cpuprofile';
       const prof = profileDir === undefined ? undefined : join(profileDir, `dcs-${label}.${ext}`);
       const simsProf = prof?.replace('dcs-', 'sims-');
       await Promise.all([ask(audex.proc, 'reset', prof), ask(sims.proc, 'reset', simsProf)]);

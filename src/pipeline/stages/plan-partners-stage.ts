@@ -11,7 +11,8 @@ import {
   type EventPrivacyInput,
   type PartnerPrivacySettings,
 } from '../../privacy/activity-gate.js';
-import { planPartners } from '../../partners/runner/planner.js';
+import { planPartners, type SkipReason } from '../../partners/runner/planner.js';
+import type { PartnerState } from '../../profiles/profile.js';
 import type { CompiledPartner } from '../../partners/runner/compiled-partner.js';
 import type { CallPlan } from '../../partners/runner/collector.js';
 import type { EventContext } from '../event-context.js';
@@ -27,7 +28,7 @@ export const planPartnersStage: Stage = {
     const svc = ctx.services.partners;
     const consent = ctx.consent;
     if (partners.length === 0 || ctx.visitorId === undefined || consent === undefined) return 'next';
-    const states = ctx.profile?.partners ?? {};
+    const states = ctx.profile?.partners ?? NO_STATES;
     const decisions = planPartners(partners, {
       signals: ctx.params.signals,
       traitIds: () => liveTraitIds(ctx),
@@ -46,11 +47,11 @@ export const planPartnersStage: Stage = {
       const p = d.partner;
       switch (d.action) {
         case 'skip':
-          ctx.partnerOutcomes[p.key] = { outcome: `skipped:${d.reason}` };
+          ctx.partnerOutcomes[p.key] = skipped(d.reason);
           if (d.reason === 'no-id-sync') addIdSync(ctx, p);
           break;
         case 'cached':
-          ctx.partnerOutcomes[p.key] = { outcome: 'cached' };
+          ctx.partnerOutcomes[p.key] = CACHED;
           break;
         case 'browser':
           addBrowserPixel(ctx, p);
@@ -68,7 +69,7 @@ export const planPartnersStage: Stage = {
           if (p.mode === 'sync') ctx.syncCalls.push(call);
           else {
             ctx.asyncCalls.push(call);
-            ctx.partnerOutcomes[p.key] = { outcome: 'async' };
+            ctx.partnerOutcomes[p.key] = ASYNC;
           }
           break;
         }
@@ -77,6 +78,24 @@ export const planPartnersStage: Stage = {
     return 'next';
   },
 };
+
+const NO_STATES: Readonly<Record<string, PartnerState>> = Object.freeze({});
+
+/**
+ * Outcomes that carry nothing of the event are one frozen record each, shared by every event: a
+ * cached or skipped partner then costs no object (and no `skipped:<reason>` string) per event.
+ */
+const CACHED = Object.freeze({ outcome: 'cached' });
+const ASYNC = Object.freeze({ outcome: 'async' });
+const SKIPPED = new Map<SkipReason, { readonly outcome: string }>();
+function skipped(reason: SkipReason): { readonly outcome: string } {
+  let o = SKIPPED.get(reason);
+  if (o === undefined) {
+    o = Object.freeze({ outcome: `skipped:${reason}` });
+    SKIPPED.set(reason, o);
+  }
+  return o;
+}
 
 /** What the privacy gate filters per partner: the event's side, the same for every partner. */
 function eventInput(ctx: EventContext): EventPrivacyInput {

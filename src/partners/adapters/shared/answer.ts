@@ -72,7 +72,12 @@ export function finishAnswer(codes: CodeCollector, extras: AnswerExtras): Partne
     userId?: string;
     dropped?: number;
     perCodeTtlSec?: Record<string, number>;
-  } = codes.codes.length === 0 ? { kind: 'empty' } : { kind: 'segments', codes: codes.codes };
+  } =
+    codes.codes.length === 0
+      ? { kind: 'empty' }
+      : // A copy of exactly its length: the codes are kept in the visitor's profile (and its cache),
+        // and the collected list, grown by `push`, holds room for 17 codes when it has one.
+        { kind: 'segments', codes: codes.codes.slice() };
   if (answer.kind === 'segments' && extras.segtax !== undefined) answer.segtax = extras.segtax;
   if (extras.ttlSec !== undefined) answer.ttlSec = extras.ttlSec;
   if (extras.userId !== undefined) answer.userId = extras.userId;
