@@ -11,16 +11,12 @@ export function answerState(partner: CompiledPartner, s: Settlement, now: number
   if (s.status === 'timeout') return undefined;
   if (s.status === 'answered') {
     const ttlSec = clampTtl(partner, s.answer.ttlSec);
-    const state: PartnerState = {
+    return {
       codes: s.answer.kind === 'segments' ? s.answer.codes : [],
       answeredAt: now,
       freshUntil: now + ttlSec * 1000,
+      ...(s.answer.userId !== undefined ? { uid: s.answer.userId, syncedAt: now } : {}),
     };
-    if (s.answer.userId !== undefined) {
-      state.uid = s.answer.userId;
-      state.syncedAt = now;
-    }
-    return state;
   }
   // Failures are cached for a tenth of the answer TTL (PARTNER-PROTOCOL.md), keeping the last codes.
   return { freshUntil: now + Math.round((clampTtl(partner, undefined) * 1000) / 10) };
