@@ -24,7 +24,10 @@
  *   --dcs-node-args "..."    node flags for the DCS (e.g. "--trace-gc"); --dcs-log <file> keeps its stdout
  *   --sims-node-args "..."   node flags for the providers' process
  *   --profile <dir>          CPU profiles of the DCS and the providers over each measured window
+ *                            (scenario 3: of the DCS over its first cached run)
  *   --profile-kind heap      sampling heap profiles (every allocation) instead
+ *   --profile-kind live      sampling heap profiles of what is still alive at the end of the window
+ *                            (allocation sites of what survives: what scavenges copy and promote)
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -212,7 +215,8 @@ async function main(): Promise<void> {
   ): Promise<{ run: Awaited<ReturnType<typeof openLoop>>; probed?: Probed; outcomes: string }> {
     const before = await outcomes();
     if (probing) {
-      const ext = args.get('profile-kind') === 'heap' ? 'heapprofile' : 'cpuprofile';
+      const kind = args.get('profile-kind');
+      const ext = kind === 'heap' ? 'heapprofile' : kind === 'live' ? 'live.heapprofile' : 'cpuprofile';
       const prof = profileDir === undefined ? undefined : join(profileDir, `dcs-${label}.${ext}`);
       const simsProf = prof?.replace('dcs-', 'sims-');
       await Promise.all([ask(audex.proc, 'reset', prof), ask(sims.proc, 'reset', simsProf)]);
@@ -429,9 +433,21 @@ async function main(): Promise<void> {
             useWrk,
           ),
         );
-        cachedRuns.push(
-          await load({ url: `${AUDEX}${eventPath()}`, seconds: 8, connections: 100, cookie: COOKIE }, useWrk),
+        // With the probe and --profile, the first cached run is profiled (what an all-cached event costs).
+        const prof =
+          probing && profileDir !== undefined && r === 0
+            ? join(profileDir, `dcs-s3.${args.get('profile-kind') === 'heap' ? 'heapprofile' : 'cpuprofile'}`)
+            : undefined;
+        if (prof !== undefined) await ask(audex.proc, 'reset', prof);
+        const cached = await load(
+          { url: `${AUDEX}${eventPath()}`, seconds: 8, connections: 100, cookie: COOKIE },
+          useWrk,
         );
+        if (prof !== undefined) {
+          await ask(audex.proc, 'read');
+          console.log(`   profiled cached run: ${cached.rps.toFixed(0)} req/s for 8 s (${prof})`);
+        }
+        cachedRuns.push(cached);
       }
       const best = (rs: { rps: number }[]) => Math.max(...rs.map((x) => x.rps));
       const ratio = best(cachedRuns) / best(bareRuns);

@@ -184,11 +184,13 @@ function startProfile(file: string): void {
   const session = new Session();
   session.connect();
   if (file.endsWith('.heapprofile')) {
-    // Allocation sites of everything allocated in the window (collected or not): the GC's workload.
+    // Allocation sites of everything allocated in the window (collected or not): the GC's workload;
+    // with `.live.heapprofile`, of what is still alive when the window ends (what GC keeps copying).
+    const all = !file.endsWith('.live.heapprofile');
     session.post('HeapProfiler.startSampling', {
       samplingInterval: 8192,
-      includeObjectsCollectedByMajorGC: true,
-      includeObjectsCollectedByMinorGC: true,
+      includeObjectsCollectedByMajorGC: all,
+      includeObjectsCollectedByMinorGC: all,
     });
   } else {
     session.post('Profiler.enable', () =>

@@ -13,6 +13,7 @@ import type { OutboundRequest } from './adapter.js';
 
 export const SIGNATURE_HEADER = 'x-audex-signature';
 export const TIMESTAMP_HEADER = 'x-audex-timestamp';
+export const REQUEST_ID_HEADER = 'x-audex-request-id';
 const SCHEME = 'v1=';
 
 /** Default replay window: a timestamp more than 5 minutes from the provider's clock is refused. */

@@ -154,34 +154,40 @@ export function partnerFields(
   event: EventPrivacyInput,
 ): PartnerFields {
   if (!mayCallPartner(consent, partner, false).allowed) {
-    return { user: {}, signals: {}, page: {}, device: {}, regs: consent.regs };
+    return { user: NOTHING, signals: NOTHING, page: NOTHING, device: NOTHING, regs: consent.regs };
   }
+  // Built field by field rather than with conditional spreads (each `...(c && {…})` allocates a
+  // throwaway object); a field with nothing allowed in it is one shared frozen empty object.
+  let user: { partnerUid?: string; visitorId?: string } = NOTHING;
+  if (event.partnerUid !== undefined || (partner.sendVisitorId === true && event.visitorId !== undefined)) {
+    user = {};
+    if (event.partnerUid !== undefined) user.partnerUid = event.partnerUid;
+    if (partner.sendVisitorId === true && event.visitorId !== undefined) user.visitorId = event.visitorId;
+  }
+  let page: { url?: string; ref?: string } = NOTHING;
+  if (partner.sendPageUrl === true && (event.pageUrl !== undefined || event.referrer !== undefined)) {
+    page = {};
+    if (event.pageUrl !== undefined) page.url = event.pageUrl;
+    if (event.referrer !== undefined) page.ref = event.referrer;
+  }
+  let device: { ua?: string; ip?: string; lang?: string } = NOTHING;
   const ip = partner.sendIp === true && event.ip !== undefined ? truncateIp(event.ip) : undefined;
   const lang =
     partner.sendUserAgent === true && event.acceptLanguage !== undefined
       ? primaryLanguage(event.acceptLanguage)
       : undefined;
-  return {
-    user: {
-      ...(event.partnerUid !== undefined && { partnerUid: event.partnerUid }),
-      ...(partner.sendVisitorId === true && event.visitorId !== undefined && { visitorId: event.visitorId }),
-    },
-    signals: allowedSignals(partner, event.signals),
-    page:
-      partner.sendPageUrl === true
-        ? {
-            ...(event.pageUrl !== undefined && { url: event.pageUrl }),
-            ...(event.referrer !== undefined && { ref: event.referrer }),
-          }
-        : {},
-    device: {
-      ...(partner.sendUserAgent === true && event.ua !== undefined && { ua: event.ua }),
-      ...(ip !== undefined && { ip }),
-      ...(lang !== undefined && { lang }),
-    },
-    regs: consent.regs,
-  };
+  const ua = partner.sendUserAgent === true ? event.ua : undefined;
+  if (ua !== undefined || ip !== undefined || lang !== undefined) {
+    device = {};
+    if (ua !== undefined) device.ua = ua;
+    if (ip !== undefined) device.ip = ip;
+    if (lang !== undefined) device.lang = lang;
+  }
+  return { user, signals: allowedSignals(partner, event.signals), page, device, regs: consent.regs };
 }
+
+/** The empty field: shared, and frozen so that no holder can fill it for everyone. */
+const NOTHING: Readonly<Record<string, never>> = Object.freeze({});
 
 /**
  * Prefixes that never leave through `signals`, whatever the allow-list says (compared
@@ -197,8 +203,10 @@ function allowedSignals(
   partner: PartnerPrivacySettings,
   signals: ReadonlyMap<string, readonly string[]>,
 ): Record<string, readonly string[]> {
+  const keys = partner.signalKeys;
+  if (keys === undefined || keys.length === 0) return NOTHING;
   const entries: [string, readonly string[]][] = [];
-  for (const key of partner.signalKeys ?? []) {
+  for (const key of keys) {
     const lower = key.toLowerCase();
     if (NEVER_FORWARDED_PREFIXES.some((prefix) => lower.startsWith(prefix))) continue;
     if (IDENTIFIER_KEYS.has(lower) && partner.sendVisitorId !== true) continue;
@@ -206,7 +214,7 @@ function allowedSignals(
     if (values !== undefined && values.length > 0) entries.push([key, [...values]]);
   }
   // Object.fromEntries defines own properties, so a key such as `__proto__` cannot touch the prototype.
-  return Object.fromEntries(entries);
+  return entries.length === 0 ? NOTHING : Object.fromEntries(entries);
 }
 
 /** First language tag of an `Accept-Language` header (`pt-BR,pt;q=0.9` → `pt-BR`): less entropy to fingerprint. */

@@ -26,10 +26,19 @@ export const DEFAULT_BREAKER: BreakerSettings = {
   resetMs: 5_000,
 };
 
-class FailedCall extends Error {
-  constructor(readonly result: CallResult) {
-    super('partner call failed');
-  }
+/**
+ * How a failed call reaches opossum (it counts rejections). Not an `Error`: capturing a stack trace
+ * on every failure would cost more than the call's bookkeeping, and nobody reads it.
+ */
+class FailedCall {
+  constructor(readonly result: CallResult) {}
+}
+
+const BREAKER_OPEN: CallResult = Object.freeze({ ok: false, cause: 'breaker-open', ms: 0 });
+
+/** A rejected breaker call back to a value: the failed call's own result, or breaker-open. */
+function unwrapFailure(err: unknown): CallResult {
+  return err instanceof FailedCall ? err.result : BREAKER_OPEN;
 }
 
 export class PartnerBreakers {
@@ -49,17 +58,16 @@ export class PartnerBreakers {
     return b !== undefined && b.opened && !b.halfOpen;
   }
 
+  /**
+   * The breaker as a call wrapper. Plain promise chains rather than `async` functions: an `await`
+   * keeps a suspended frame and two extra promises per call, and this runs for every partner call.
+   */
   wrapper(): CallWrapper {
     return (next: Call): Call =>
-      async (req, signal) => {
-        const breaker = this.#breakerFor(req.partner, next);
-        try {
-          return await breaker.fire(req, signal ?? NEVER_ABORTED);
-        } catch (err) {
-          if (err instanceof FailedCall) return err.result;
-          return { ok: false, cause: 'breaker-open', ms: 0 };
-        }
-      };
+      (req, signal) =>
+        this.#breakerFor(req.partner, next)
+          .fire(req, signal ?? NEVER_ABORTED)
+          .catch(unwrapFailure);
   }
 
   /** The partner's breaker; rebuilt (state reset) when its settings changed in the catalog. */
@@ -69,12 +77,13 @@ export class PartnerBreakers {
     if (entry !== undefined && sameSettings(entry.settings, s)) return entry.breaker;
     entry?.breaker.shutdown();
     const breaker = new CircuitBreaker(
-      async (req: CallRequest, signal: AbortSignal) => {
-        const result = await next(req, signal);
-        const failed = !result.ok || result.response.status >= 500 || result.ms > req.tmaxMs;
-        if (failed) throw new FailedCall(result);
-        return result;
-      },
+      (req: CallRequest, signal: AbortSignal) =>
+        next(req, signal).then((result) => {
+          // opossum counts a call as failed only when it rejects.
+          if (!result.ok || result.response.status >= 500 || result.ms > req.tmaxMs)
+            throw new FailedCall(result);
+          return result;
+        }),
       {
         timeout: false,
         errorThresholdPercentage: s.errorThresholdPercentage,

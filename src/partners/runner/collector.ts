@@ -10,7 +10,7 @@
  * resolves in the same tick as the last settlement, so the event goes on at once.
  */
 import type { PartnerAdapter, PartnerAnswer, PartnerCallInput } from '../adapter.js';
-import { NEVER_ABORTED, type Call, type CallResult } from './call.js';
+import { NEVER_ABORTED, type Call, type CallRequest, type CallResult } from './call.js';
 
 export interface CallPlan {
   /** Partner instance key. */
@@ -51,7 +51,7 @@ export function collect(
   if (n === 0) return Promise.resolve([]);
   const t0 = performance.now();
   const settlements: Array<Settlement | undefined> = new Array(n);
-  const soft = plans.map((p) => Math.max(0, Math.min(p.tmaxMs, budgetMs)));
+  const soft = (i: number) => Math.max(0, Math.min(plans[i]!.tmaxMs, budgetMs));
   let pending = n;
   let timer: NodeJS.Timeout | undefined;
   return new Promise((resolve) => {
@@ -68,7 +68,7 @@ export function collect(
     const arm = (after: number) => {
       let next = Infinity;
       for (let i = 0; i < n; i++)
-        if (settlements[i] === undefined && soft[i]! > after) next = Math.min(next, soft[i]!);
+        if (settlements[i] === undefined && soft(i) > after) next = Math.min(next, soft(i));
       if (next === Infinity) return;
       // The delay is rounded up: Node's timers have whole-millisecond clocks, and a soft deadline
       // must never come early (a provider answering just inside its tmax is waited for).
@@ -76,7 +76,7 @@ export function collect(
         () => {
           const ms = performance.now() - t0;
           for (let i = 0; i < n && pending > 0; i++)
-            if (soft[i]! <= next) settle(i, { status: 'timeout', ms });
+            if (soft(i) <= next) settle(i, { status: 'timeout', ms });
           if (pending > 0) arm(next);
         },
         Math.ceil(next - Math.max(after, performance.now() - t0)),
@@ -89,17 +89,15 @@ export function collect(
         settle(i, { status: 'failed', reason: `build: ${request.message}`, ms: 0 });
         continue;
       }
-      void call(
-        {
-          partner: plan.key,
-          request,
-          requestId: plan.input.requestId,
-          tmaxMs: plan.tmaxMs,
-          hardTimeoutMs: plan.tmaxMs + plan.lateWindowMs,
-          ...(plan.secrets !== undefined ? { secrets: plan.secrets } : {}),
-        },
-        NEVER_ABORTED,
-      ).then((result) => {
+      const req: Mutable<CallRequest> = {
+        partner: plan.key,
+        request,
+        requestId: plan.input.requestId,
+        tmaxMs: plan.tmaxMs,
+        hardTimeoutMs: plan.tmaxMs + plan.lateWindowMs,
+      };
+      if (plan.secrets !== undefined) req.secrets = plan.secrets;
+      void call(req, NEVER_ABORTED).then((result) => {
         const s = toSettlement(plan, result);
         if (!settle(i, s)) onLate(plan, s, i);
       });
@@ -107,6 +105,8 @@ export function collect(
     if (pending > 0) arm(-1);
   });
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function safeBuild(plan: CallPlan) {
   try {

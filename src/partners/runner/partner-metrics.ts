@@ -9,13 +9,23 @@ export const PARTNER_METRIC_NAMES = {
   breakerOpen: 'audex_partner_breaker_open',
 } as const;
 
+/** A counter's increments since the last scrape, for one label set. */
+interface Pending {
+  readonly labels: Record<string, string>;
+  n: number;
+}
+
+/**
+ * Counters are counted here as plain numbers and handed to prom-client when it collects (a scrape):
+ * prom-client's `inc()`, even through a cached label child, builds a label hash string and
+ * a result object on every call, three times per partner per event. The histogram is observed
+ * directly (prom-client has no way to add several observations at once).
+ */
 export class PartnerMetrics {
-  /** Label children per partner (and outcome): `labels()` allocates and hashes on every call. */
-  readonly #callChildren = new Map<
-    string,
-    { calls: { inc(): void }; latency: { observe(v: number): void } }
-  >();
-  readonly #outcomeChildren = new Map<string, Map<string, { inc(): void }>>();
+  /** Pending call counts and the latency child per partner. */
+  readonly #callChildren = new Map<string, { calls: Pending; latency: { observe(v: number): void } }>();
+  /** Pending outcome counts per partner and outcome. */
+  readonly #outcomes = new Map<string, Map<string, Pending>>();
 
   readonly calls: Counter<'partner'>;
   /** Every planned partner's outcome per event: answered, cached, timeout, failed:<cause>, skipped:<reason>. */
@@ -25,17 +35,25 @@ export class PartnerMetrics {
 
   constructor(registry: Registry) {
     const registers = [registry];
+    const callChildren = this.#callChildren;
+    const outcomeCounts = this.#outcomes;
     this.calls = new Counter({
       name: PARTNER_METRIC_NAMES.calls,
       help: 'HTTP calls made to partners',
       labelNames: ['partner'],
       registers,
+      collect() {
+        for (const c of callChildren.values()) flush(this, c.calls);
+      },
     });
     this.outcomes = new Counter({
       name: PARTNER_METRIC_NAMES.outcomes,
       help: 'Partner outcomes per event (answered, late, cached, timeout, failed:<cause>, skipped:<reason>)',
       labelNames: ['partner', 'outcome'],
       registers,
+      collect() {
+        for (const byOutcome of outcomeCounts.values()) for (const p of byOutcome.values()) flush(this, p);
+      },
     });
     this.latency = new Histogram({
       name: PARTNER_METRIC_NAMES.latency,
@@ -55,24 +73,27 @@ export class PartnerMetrics {
   observeCall(partner: string, result: CallResult): void {
     let c = this.#callChildren.get(partner);
     if (c === undefined) {
-      c = { calls: this.calls.labels(partner), latency: this.latency.labels(partner) };
+      c = { calls: { labels: { partner }, n: 0 }, latency: this.latency.labels(partner) };
       this.#callChildren.set(partner, c);
     }
-    c.calls.inc();
+    c.calls.n++;
     if (result.ok || result.cause !== 'breaker-open') c.latency.observe(result.ms / 1000);
   }
 
   outcome(partner: string, outcome: string): void {
-    let byOutcome = this.#outcomeChildren.get(partner);
+    let byOutcome = this.#outcomes.get(partner);
     if (byOutcome === undefined) {
       byOutcome = new Map();
-      this.#outcomeChildren.set(partner, byOutcome);
+      this.#outcomes.set(partner, byOutcome);
     }
-    let child = byOutcome.get(outcome);
-    if (child === undefined) {
-      child = this.outcomes.labels(partner, outcome);
-      byOutcome.set(outcome, child);
-    }
-    child.inc();
+    const p = byOutcome.get(outcome);
+    if (p === undefined) byOutcome.set(outcome, { labels: { partner, outcome }, n: 1 });
+    else p.n++;
   }
+}
+
+function flush(counter: Counter<string>, p: Pending): void {
+  if (p.n === 0) return;
+  counter.inc(p.labels, p.n);
+  p.n = 0;
 }

@@ -7,10 +7,14 @@
  * response stream, async iterator, `AbortSignal` or abort listener per call — they were most of a
  * call's CPU and allocation (docs/benchmarks.md "Real-time partners"). The hard deadline
  * (`req.hardTimeoutMs`: tmax + late window) is enforced here with one timer per call that calls the
- * request's own abort; an outer `signal` is honoured too unless it is {@link NEVER_ABORTED}.
+ * request's own abort; an outer `signal` is honoured too unless it is {@link NEVER_ABORTED}. (One
+ * sweep per transport over a set of calls in flight instead was measured and taken out: it saved
+ * the timers, but the builds with it promoted ≈ 0.9 MB more per scavenge and had longer
+ * scavenges; docs/benchmarks.md "Second pass".)
  */
 import { gunzipSync } from 'node:zlib';
 import { Pool } from 'undici';
+import type { PartnerResponse } from '../adapter.js';
 import { NEVER_ABORTED, type Call, type CallResult } from './call.js';
 
 export interface TransportOptions {
@@ -39,7 +43,14 @@ export function createUndiciTransport(opts: TransportOptions = {}): Transport {
   const poolFor = (origin: string): Pool => {
     let pool = pools.get(origin);
     if (pool === undefined) {
-      pool = new Pool(origin, { connections: opts.connectionsPerOrigin ?? 64, keepAliveTimeout: 30_000 });
+      pool = new Pool(origin, {
+        connections: opts.connectionsPerOrigin ?? 64,
+        keepAliveTimeout: 30_000,
+        // Every call has its own hard deadline here (CallHandler): undici's header and body
+        // timeouts (300 s) would only add a timer per phase of every request.
+        headersTimeout: 0,
+        bodyTimeout: 0,
+      });
       pools.set(origin, pool);
     }
     return pool;
@@ -67,12 +78,15 @@ export function createUndiciTransport(opts: TransportOptions = {}): Transport {
     return new Promise<CallResult>((resolve) => {
       const handler = new CallHandler(resolve, cap, signal);
       handler.start(req.hardTimeoutMs);
+      const headers = ['accept-encoding', 'gzip'];
+      const given = req.request.headers;
+      for (const name in given) headers.push(name, given[name]!);
       poolFor(target.origin).dispatch(
         {
           method: req.request.method,
           path: target.path,
-          headers: { 'accept-encoding': 'gzip', ...req.request.headers },
-          ...(req.request.body !== undefined ? { body: req.request.body } : {}),
+          headers,
+          body: req.request.body ?? null,
         },
         handler,
       );
@@ -102,8 +116,8 @@ class CallHandler {
   #onAbort: (() => void) | undefined;
   #done = false;
   #status = 0;
-  #rawHeaders: Buffer[] = [];
-  #chunks: Buffer[] = [];
+  #rawHeaders: Buffer[] | undefined;
+  #chunks: Buffer[] | undefined;
   #size = 0;
 
   constructor(resolve: (r: CallResult) => void, cap: number, signal: AbortSignal) {
@@ -145,15 +159,16 @@ class CallHandler {
       this.#fail({ ok: false, cause: 'body-too-large', detail: `over ${this.#cap} bytes`, ms: this.#ms() });
       return false;
     }
-    this.#chunks.push(chunk);
+    (this.#chunks ??= []).push(chunk);
     return true;
   }
 
   onComplete(): void {
     if (this.#done) return;
-    const headers = headerRecord(this.#rawHeaders);
-    let raw = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#size);
-    if (headers['content-encoding'] === 'gzip') {
+    const rawHeaders = this.#rawHeaders ?? [];
+    const chunks = this.#chunks ?? [];
+    let raw = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#size);
+    if (headerValue(rawHeaders, 'content-encoding') === 'gzip') {
       try {
         raw = gunzipSync(raw, { maxOutputLength: this.#cap });
       } catch {
@@ -162,7 +177,7 @@ class CallHandler {
     }
     this.#settle({
       ok: true,
-      response: { status: this.#status, headers, body: raw.toString('utf8') },
+      response: new UndiciResponse(this.#status, rawHeaders, raw.toString('utf8')),
       ms: this.#ms(),
     });
   }
@@ -193,13 +208,65 @@ class CallHandler {
     this.#done = true;
     clearTimeout(this.#timer);
     if (this.#onAbort !== undefined) this.#signal.removeEventListener('abort', this.#onAbort);
-    this.#chunks = [];
+    this.#chunks = undefined;
     this.#resolve(result);
   }
 }
 
 function abortedBy(signal: AbortSignal, ms: number): CallResult {
   return { ok: false, cause: signal.reason === 'timeout' ? 'timeout' : 'aborted', ms };
+}
+
+/**
+ * A response whose header record is decoded only if someone reads it: most answers carry their TTL
+ * in the body, and decoding every header name and value of every answer was a good part of a
+ * call's allocation. The record is built once, on first read.
+ */
+class UndiciResponse implements PartnerResponse {
+  #raw: readonly Buffer[] | undefined;
+  #headers: Record<string, string> | undefined;
+
+  constructor(
+    readonly status: number,
+    raw: readonly Buffer[],
+    readonly body: string,
+  ) {
+    this.#raw = raw;
+  }
+
+  get headers(): Readonly<Record<string, string>> {
+    if (this.#headers === undefined) {
+      this.#headers = headerRecord(this.#raw ?? []);
+      this.#raw = undefined;
+    }
+    return this.#headers;
+  }
+
+  /** Plain data in logs and snapshots, as the record it stands for. */
+  toJSON(): PartnerResponse {
+    return { status: this.status, headers: this.headers, body: this.body };
+  }
+}
+
+/** The value of one header (lower-case `name`), repeated ones joined with `, `; decodes only that header. */
+function headerValue(raw: readonly Buffer[], name: string): string | undefined {
+  let out: string | undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if (!sameName(raw[i]!, name)) continue;
+    const value = raw[i + 1]!.toString('latin1');
+    out = out === undefined ? value : `${out}, ${value}`;
+  }
+  return out;
+}
+
+/** ASCII case-insensitive comparison of a raw header name with a lower-case name, without decoding. */
+function sameName(raw: Buffer, lower: string): boolean {
+  if (raw.length !== lower.length) return false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i]!;
+    if ((c >= 0x41 && c <= 0x5a ? c | 0x20 : c) !== lower.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 /** Lower-case names (latin1, as undici and node:http decode them); repeated headers joined with `, `. */

@@ -24,23 +24,36 @@ export const onboardStage: Stage = {
 async function settle(ctx: EventContext): Promise<StageOutcome> {
   const settlements = await ctx.inFlight!;
   const metrics = ctx.services.partners.metrics;
+  // This event's own patch object (plan-partners may have put ID-sync attempts in it).
   const patches: Record<string, PartnerState> = { ...ctx.delta.partners };
-  ctx.syncCalls.forEach(({ partner }, i) => {
+  const calls = ctx.syncCalls;
+  for (let i = 0; i < calls.length; i++) {
+    const partner = calls[i]!.partner;
     const s = settlements[i];
-    if (s === undefined) return;
-    const outcome = s.status === 'answered' ? 'answered' : s.status === 'timeout' ? 'timeout' : `${s.status}`;
-    ctx.partnerOutcomes[partner.key] = {
+    if (s === undefined) continue;
+    const outcome = s.status;
+    const record: { outcome: string; ms: number; detail?: string } = {
       outcome,
       ms: Math.round(s.ms * 10) / 10,
-      ...(s.status === 'invalid' || s.status === 'failed' ? { detail: s.reason } : {}),
     };
-    metrics.outcome(partner.key, s.status === 'failed' ? `failed:${s.reason.split(':')[0]}` : outcome);
+    if (s.status === 'invalid' || s.status === 'failed') record.detail = s.reason;
+    ctx.partnerOutcomes[partner.key] = record;
+    metrics.outcome(partner.key, s.status === 'failed' ? failedOutcome(s.reason) : outcome);
     const state = answerState(partner, s, ctx.now);
-    if (state !== undefined) patches[partner.dataSourceId] = { ...patches[partner.dataSourceId], ...state };
+    if (state !== undefined) {
+      const prev = patches[partner.dataSourceId];
+      patches[partner.dataSourceId] = prev === undefined ? state : { ...prev, ...state };
+    }
     if (s.status === 'answered' && s.answer.kind === 'segments') realizeCodes(ctx, partner, s.answer.codes);
-  });
+  }
   ctx.delta.partners = patches;
   return 'next';
+}
+
+/** `failed:<cause>` (the cause without its detail), the outcome label of a failed call. */
+function failedOutcome(reason: string): string {
+  const colon = reason.indexOf(':');
+  return `failed:${colon < 0 ? reason : reason.slice(0, colon)}`;
 }
 
 function onboardCached(ctx: EventContext): void {
@@ -55,9 +68,18 @@ function onboardCached(ctx: EventContext): void {
   }
 }
 
+/**
+ * The signals the onboarded-trait matcher sees: `ic` = the provider's codes. One map reused by
+ * every call: `match` is synchronous and keeps nothing of it, and a new map per answer was a
+ * measurable part of an event's allocation.
+ */
+const codeSignals = new Map<string, readonly string[]>();
+
 function realizeCodes(ctx: EventContext, partner: CompiledPartner, codes: readonly string[]): void {
-  const signals = new Map([['ic', codes]]);
-  for (const sid of ctx.snapshot.onboardMatcher.match(signals, partner.dataSourceId)) {
+  codeSignals.set('ic', codes);
+  const sids = ctx.snapshot.onboardMatcher.match(codeSignals, partner.dataSourceId);
+  codeSignals.clear();
+  for (const sid of sids) {
     const trait = ctx.snapshot.traits.get(sid);
     if (trait !== undefined) realize(ctx, trait);
   }

@@ -11,8 +11,10 @@ import {
   type EventPrivacyInput,
   type PartnerPrivacySettings,
 } from '../../privacy/activity-gate.js';
-import { planPartners } from '../../partners/runner/planner.js';
+import { planPartners, type SkipReason } from '../../partners/runner/planner.js';
+import type { PartnerState } from '../../profiles/profile.js';
 import type { CompiledPartner } from '../../partners/runner/compiled-partner.js';
+import type { CallPlan } from '../../partners/runner/collector.js';
 import type { EventContext } from '../event-context.js';
 import type { Stage } from '../stage.js';
 
@@ -26,7 +28,7 @@ export const planPartnersStage: Stage = {
     const svc = ctx.services.partners;
     const consent = ctx.consent;
     if (partners.length === 0 || ctx.visitorId === undefined || consent === undefined) return 'next';
-    const states = ctx.profile?.partners ?? {};
+    const states = ctx.profile?.partners ?? NO_STATES;
     const decisions = planPartners(partners, {
       signals: ctx.params.signals,
       traitIds: () => liveTraitIds(ctx),
@@ -45,11 +47,11 @@ export const planPartnersStage: Stage = {
       const p = d.partner;
       switch (d.action) {
         case 'skip':
-          ctx.partnerOutcomes[p.key] = { outcome: `skipped:${d.reason}` };
+          ctx.partnerOutcomes[p.key] = skipped(d.reason);
           if (d.reason === 'no-id-sync') addIdSync(ctx, p);
           break;
         case 'cached':
-          ctx.partnerOutcomes[p.key] = { outcome: 'cached' };
+          ctx.partnerOutcomes[p.key] = CACHED;
           break;
         case 'browser':
           addBrowserPixel(ctx, p);
@@ -67,7 +69,7 @@ export const planPartnersStage: Stage = {
           if (p.mode === 'sync') ctx.syncCalls.push(call);
           else {
             ctx.asyncCalls.push(call);
-            ctx.partnerOutcomes[p.key] = { outcome: 'async' };
+            ctx.partnerOutcomes[p.key] = ASYNC;
           }
           break;
         }
@@ -77,27 +79,43 @@ export const planPartnersStage: Stage = {
   },
 };
 
+const NO_STATES: Readonly<Record<string, PartnerState>> = Object.freeze({});
+
+/**
+ * Outcomes that carry nothing of the event are one frozen record each, shared by every event: a
+ * cached or skipped partner then costs no object (and no `skipped:<reason>` string) per event.
+ */
+const CACHED = Object.freeze({ outcome: 'cached' });
+const ASYNC = Object.freeze({ outcome: 'async' });
+const SKIPPED = new Map<SkipReason, { readonly outcome: string }>();
+function skipped(reason: SkipReason): { readonly outcome: string } {
+  let o = SKIPPED.get(reason);
+  if (o === undefined) {
+    o = Object.freeze({ outcome: `skipped:${reason}` });
+    SKIPPED.set(reason, o);
+  }
+  return o;
+}
+
 /** What the privacy gate filters per partner: the event's side, the same for every partner. */
 function eventInput(ctx: EventContext): EventPrivacyInput {
   const headers = ctx.req.headers;
-  const header = (name: string) => {
-    const v = headers[name];
-    return typeof v === 'string' ? v : undefined;
-  };
   const signals = ctx.params.signals;
-  const pageUrl = signals.get('h_referer')?.[0] ?? header('referer');
+  const event: Mutable<EventPrivacyInput> = { signals, ip: ctx.req.ip };
+  if (ctx.visitorId !== undefined) event.visitorId = ctx.visitorId;
+  const pageUrl = signals.get('h_referer')?.[0] ?? stringHeader(headers['referer']);
+  if (pageUrl !== undefined) event.pageUrl = pageUrl;
   const referrer = signals.get('h_referrer')?.[0];
-  const ua = header('user-agent');
-  const lang = header('accept-language');
-  return {
-    ...(ctx.visitorId !== undefined ? { visitorId: ctx.visitorId } : {}),
-    signals,
-    ...(pageUrl !== undefined ? { pageUrl } : {}),
-    ...(referrer !== undefined ? { referrer } : {}),
-    ...(ua !== undefined ? { ua } : {}),
-    ip: ctx.req.ip,
-    ...(lang !== undefined ? { acceptLanguage: lang } : {}),
-  };
+  if (referrer !== undefined) event.referrer = referrer;
+  const ua = stringHeader(headers['user-agent']);
+  if (ua !== undefined) event.ua = ua;
+  const lang = stringHeader(headers['accept-language']);
+  if (lang !== undefined) event.acceptLanguage = lang;
+  return event;
+}
+
+function stringHeader(v: string | string[] | undefined): string | undefined {
+  return typeof v === 'string' ? v : undefined;
 }
 
 /** A partner's privacy settings, built once per compiled partner (catalog snapshot). */
@@ -118,24 +136,36 @@ function privacySettings(p: CompiledPartner): PartnerPrivacySettings {
   return s;
 }
 
-function callPlan(ctx: EventContext, p: CompiledPartner, tmaxMs: number, event: EventPrivacyInput) {
+function callPlan(ctx: EventContext, p: CompiledPartner, tmaxMs: number, event: EventPrivacyInput): CallPlan {
   const uid = ctx.profile?.partners[String(p.dataSourceId)]?.uid;
   const fields = partnerFields(
     ctx.consent!,
     privacySettings(p),
     uid === undefined ? event : { ...event, partnerUid: uid },
   );
-  return {
+  const plan: Mutable<CallPlan> = {
     key: p.key,
     adapter: p.adapter,
     params: p.params,
     endpoint: p.endpoint,
-    input: { requestId: `${ctx.tid}.${p.partnerId}`, tmaxMs, now: ctx.now, ...fields },
+    input: {
+      requestId: `${ctx.tid}.${p.partnerId}`,
+      tmaxMs,
+      now: ctx.now,
+      user: fields.user,
+      signals: fields.signals,
+      page: fields.page,
+      device: fields.device,
+      regs: fields.regs,
+    },
     tmaxMs,
     lateWindowMs: p.lateWindowMs,
-    ...(p.secrets !== undefined ? { secrets: p.secrets } : {}),
   };
+  if (p.secrets !== undefined) plan.secrets = p.secrets;
+  return plan;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function liveTraitIds(ctx: EventContext): string[] {
   const ids = new Set<string>();

@@ -3,7 +3,7 @@
  * with `{ segments, ttl, user: { id } }` or `204`. This is the reference shape; the partner
  * simulator in `src/partners/sim/` implements its provider side.
  */
-import type { PartnerAdapter, PartnerCallInput } from '../../adapter.js';
+import type { PartnerAdapter, PartnerCallInput, PartnerRegs } from '../../adapter.js';
 import {
   acceptUserId,
   decodeJsonAnswer,
@@ -28,33 +28,41 @@ export const AUDEX_PROTOCOL_VERSION = 1;
 /** The request body, exactly as `docs/schemas/partner-request.schema.json` describes it. */
 export function audexRequestBody(input: PartnerCallInput): Record<string, unknown> {
   const { user, page, device, regs } = input;
+  // Each field is copied only when present (never `undefined`, which JSON would drop anyway but a
+  // deep-equality check would not); plain assignments, not conditional spreads, which allocate a
+  // throwaway object per present field on every call.
+  const u: Record<string, string> = {};
+  if (user.partnerUid !== undefined) u['id'] = user.partnerUid;
+  if (user.visitorId !== undefined) u['visitor'] = user.visitorId;
+  const pg: Record<string, string> = {};
+  if (page.url !== undefined) pg['url'] = page.url;
+  if (page.ref !== undefined) pg['ref'] = page.ref;
+  const dev: Record<string, string> = {};
+  if (device.ua !== undefined) dev['ua'] = device.ua;
+  if (device.ip !== undefined) dev['ip'] = device.ip;
+  if (device.lang !== undefined) dev['lang'] = device.lang;
   return {
     v: AUDEX_PROTOCOL_VERSION,
     id: input.requestId,
     tmax: input.tmaxMs,
-    user: {
-      ...(user.partnerUid !== undefined && { id: user.partnerUid }),
-      ...(user.visitorId !== undefined && { visitor: user.visitorId }),
-    },
+    user: u,
     signals: input.signals,
-    page: {
-      ...(page.url !== undefined && { url: page.url }),
-      ...(page.ref !== undefined && { ref: page.ref }),
-    },
-    device: {
-      ...(device.ua !== undefined && { ua: device.ua }),
-      ...(device.ip !== undefined && { ip: device.ip }),
-      ...(device.lang !== undefined && { lang: device.lang }),
-    },
-    regs: {
-      ...(regs.gdpr !== undefined && { gdpr: regs.gdpr }),
-      ...(regs.gdprConsent !== undefined && { gdpr_consent: regs.gdprConsent }),
-      ...(regs.gpp !== undefined && { gpp: regs.gpp }),
-      ...(regs.gppSid !== undefined && { gpp_sid: regs.gppSid }),
-      ...(regs.usPrivacy !== undefined && { us_privacy: regs.usPrivacy }),
-      ...(regs.coppa !== undefined && { coppa: regs.coppa }),
-    },
+    page: pg,
+    device: dev,
+    regs: wireRegs(regs),
   };
+}
+
+/** `regs` with the wire's names. */
+function wireRegs(regs: PartnerRegs): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (regs.gdpr !== undefined) out['gdpr'] = regs.gdpr;
+  if (regs.gdprConsent !== undefined) out['gdpr_consent'] = regs.gdprConsent;
+  if (regs.gpp !== undefined) out['gpp'] = regs.gpp;
+  if (regs.gppSid !== undefined) out['gpp_sid'] = regs.gppSid;
+  if (regs.usPrivacy !== undefined) out['us_privacy'] = regs.usPrivacy;
+  if (regs.coppa !== undefined) out['coppa'] = regs.coppa;
+  return out;
 }
 
 export const audex: PartnerAdapter<AudexParams> = {
@@ -98,10 +106,11 @@ export const audex: PartnerAdapter<AudexParams> = {
       }
     }
     // The body's ttl wins; `Cache-Control: max-age` is the fallback every shape honours.
-    let ttlSec = maxAgeFrom(res.headers);
-    if (ttl !== undefined) {
-      if (isTtl(ttl)) ttlSec = ttl;
-      else codes.drop();
+    let ttlSec: number | undefined;
+    if (isTtl(ttl)) ttlSec = ttl;
+    else {
+      if (ttl !== undefined) codes.drop();
+      ttlSec = maxAgeFrom(res.headers);
     }
     const rawUid = user?.['id'];
     const userId = typeof rawUid === 'string' ? acceptUserId(rawUid, codes) : undefined;

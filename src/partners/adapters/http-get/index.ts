@@ -63,7 +63,8 @@ export const httpGet: PartnerAdapter<HttpGetParams> = {
     const codes = new CodeCollector();
     for (const value of selected.values) collect(value, codes);
 
-    let ttlSec = maxAgeFrom(res.headers);
+    // The body's TTL wins; the headers are read (and decoded) only when it has none.
+    let ttlSec: number | undefined;
     if (params.ttlPath !== undefined) {
       const ttl = selectJsonPath(decoded.value, params.ttlPath);
       if (!ttl.ok) return invalid(ttl.reason);
@@ -73,6 +74,6 @@ export const httpGet: PartnerAdapter<HttpGetParams> = {
       if (isTtl(first)) ttlSec = first;
       else if (first !== undefined) codes.drop();
     }
-    return finishAnswer(codes, { ttlSec });
+    return finishAnswer(codes, { ttlSec: ttlSec ?? maxAgeFrom(res.headers) });
   },
 };

@@ -63,17 +63,26 @@ export function acceptUserId(value: string, codes: CodeCollector): string | unde
 
 /** Builds `segments` or `empty`, leaving out every optional field that has no value. */
 export function finishAnswer(codes: CodeCollector, extras: AnswerExtras): PartnerAnswer {
-  const common = {
-    ...(extras.ttlSec !== undefined && { ttlSec: extras.ttlSec }),
-    ...(extras.userId !== undefined && { userId: extras.userId }),
-    ...(codes.dropped > 0 && { dropped: codes.dropped }),
-  };
-  if (codes.codes.length === 0) return { kind: 'empty', ...common };
-  return {
-    kind: 'segments',
-    codes: codes.codes,
-    ...(extras.segtax !== undefined && { segtax: extras.segtax }),
-    ...common,
-    ...(Object.keys(codes.perCodeTtlSec).length > 0 && { perCodeTtlSec: codes.perCodeTtlSec }),
-  };
+  // Assigned field by field: conditional spreads allocate a throwaway object per present field.
+  const answer: {
+    kind: 'segments' | 'empty';
+    codes?: string[];
+    segtax?: number;
+    ttlSec?: number;
+    userId?: string;
+    dropped?: number;
+    perCodeTtlSec?: Record<string, number>;
+  } =
+    codes.codes.length === 0
+      ? { kind: 'empty' }
+      : // A copy of exactly its length: the codes are kept in the visitor's profile (and its cache),
+        // and the collected list, grown by `push`, holds room for 17 codes when it has one.
+        { kind: 'segments', codes: codes.codes.slice() };
+  if (answer.kind === 'segments' && extras.segtax !== undefined) answer.segtax = extras.segtax;
+  if (extras.ttlSec !== undefined) answer.ttlSec = extras.ttlSec;
+  if (extras.userId !== undefined) answer.userId = extras.userId;
+  if (codes.dropped > 0) answer.dropped = codes.dropped;
+  if (answer.kind === 'segments' && codes.perCodeTtlSec !== undefined)
+    answer.perCodeTtlSec = codes.perCodeTtlSec;
+  return answer as PartnerAnswer;
 }

@@ -16,12 +16,17 @@ export function isSegmentCode(value: unknown): value is string {
   return typeof value === 'string' && SEGMENT_CODE_PATTERN.test(value);
 }
 
+/** Below this many codes a duplicate is looked for in the list itself, without a set. */
+const SMALL_ANSWER = 16;
+
 /** Accumulates codes in answer order: drops invalid ones, ignores duplicates, stops at the cap. */
 export class CodeCollector {
   readonly codes: string[] = [];
-  readonly perCodeTtlSec: Record<string, number> = {};
+  /** Per-code TTLs, only when the provider gave one (most answers have none: no object then). */
+  perCodeTtlSec: Record<string, number> | undefined;
   dropped = 0;
-  private readonly seen = new Set<string>();
+  /** Built only once an answer has many codes; a typical answer has a handful. */
+  #seen: Set<string> | undefined;
 
   /** Adds one candidate; `ttlSec` only when the provider gave a valid per-code TTL. */
   add(candidate: unknown, ttlSec?: number): void {
@@ -30,18 +35,25 @@ export class CodeCollector {
       return;
     }
     // A repeated code is not an error, just noise; the first occurrence (and its TTL) wins.
-    if (this.seen.has(candidate)) return;
+    if (this.#has(candidate)) return;
     if (this.codes.length >= MAX_SEGMENT_CODES) {
       this.dropped++;
       return;
     }
-    this.seen.add(candidate);
     this.codes.push(candidate);
-    if (ttlSec !== undefined) this.perCodeTtlSec[candidate] = ttlSec;
+    this.#seen?.add(candidate);
+    if (ttlSec !== undefined) (this.perCodeTtlSec ??= {})[candidate] = ttlSec;
   }
 
   /** Counts something ignored for its value (a bad ttl, a bad user id, a malformed entry). */
   drop(): void {
     this.dropped++;
+  }
+
+  #has(code: string): boolean {
+    if (this.#seen !== undefined) return this.#seen.has(code);
+    if (this.codes.length < SMALL_ANSWER) return this.codes.includes(code);
+    this.#seen = new Set(this.codes);
+    return this.#seen.has(code);
   }
 }
