@@ -1,13 +1,20 @@
 /**
  * The demo site as a new user sees it after `npm start`: the consent banner, then — on the first
  * page view, after "Accept" — the provider segment in the slots' targeting. Saves screenshots
- * under test-artifacts/ (gitignored). Runs the DCS with its default event budget.
+ * under test-artifacts/ (gitignored).
+ *
+ * The demo's provider answers in 15 ms against an 80 ms `tmax`, but under CI's load (Chromium, the
+ * DCS and the other test files on 2 cores) a stall can push an answer past that, and the segment
+ * would then arrive on the next page view — correct behaviour, not what this test is about. So the
+ * DCS runs with a 3 s budget and the demo partner with a 2.5 s `tmax`: the test checks what the
+ * page shows, never how fast (tests assert behaviour; the benchmarks measure time).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   artifact,
   browserAvailable,
   launchBrowser,
+  patchDemoPartner,
   startDcs,
   type Browser,
   type Dcs,
@@ -24,7 +31,8 @@ describe.skipIf(!browserAvailable())('demo site in Chromium', () => {
   let dcs: Dcs;
   let browser: Browser;
   beforeAll(async () => {
-    dcs = await startDcs();
+    dcs = await startDcs({ eventBudgetMs: 3000 });
+    await patchDemoPartner(dcs, { tmaxMs: 2500 });
     browser = await launchBrowser();
   });
   afterAll(async () => {
@@ -38,7 +46,7 @@ describe.skipIf(!browserAvailable())('demo site in Chromium', () => {
     await page.locator('#consent-banner').waitFor({ state: 'visible' });
     await page.screenshot({ path: artifact('demo-1-consent-banner.png'), fullPage: true });
     await page.locator('#consent-banner [data-action="accept"]').click();
-    // The server warms up at start (src/app.ts), so the provider's answer makes the first reply.
+    // The provider's answer makes the first reply: the event waits for it (within the budget).
     const seen = async () => {
       await page.waitForFunction(
         () => (globalThis as unknown as DemoGlobals).audexDemo.replies.length > 0,
