@@ -52,8 +52,6 @@ export { TraitMatcher } from './trait-index.js';
 export { validateSegmentRule } from './segment-validate.js';
 export { SegmentEvaluator } from './segment-evaluator.js';
 export {
-  profileTraitView,
-  profileSegmentSet,
   mapSegmentSet,
   mapTraitView,
   type EnumerableTraitView,

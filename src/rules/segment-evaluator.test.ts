@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { DAY_MS, type TraitRealization } from '../profiles/profile.js';
-import { profileTraitView, SegmentEvaluator, type SegmentInput, type TraitView } from './index.js';
+import { mapTraitView, SegmentEvaluator, type SegmentInput, type TraitView } from './index.js';
+
+/** A view over realisations written as a record keyed by sid, as these tests spell them. */
+function profileTraitView(traits: Record<string, TraitRealization>) {
+  return mapTraitView(new Map(Object.entries(traits).map(([sid, r]) => [Number(sid), r])));
+}
 
 const NOW = 100 * DAY_MS + 12 * 3_600_000; // day 100, noon UTC
 const FOLDERS = new Map<number, number[]>([

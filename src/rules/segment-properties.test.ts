@@ -6,14 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyDelta, DAY_MS, emptyProfile, utcDay, type Profile, type Realize } from '../profiles/profile.js';
-import {
-  mapTraitView,
-  mapSegmentSet,
-  profileTraitView,
-  SegmentEvaluator,
-  type SegmentInput,
-  type TraitView,
-} from './index.js';
+import { mapTraitView, mapSegmentSet, SegmentEvaluator, type SegmentInput, type TraitView } from './index.js';
 import type { SegmentNode } from './segment-ast.js';
 import { parseSegmentRule } from './segment-parser.js';
 import { printSegmentRule } from './segment-printer.js';
@@ -125,10 +118,9 @@ describe('segment properties', () => {
             const merged = structuredClone(profile);
             merged.sweptDay = utcDay(now);
             applyDelta(merged, { realize: realizations }, now);
-            // profileTraitView (enumerable; also with the `nextExpiry` hint a profile model could
-            // keep), a Map view, a view with only `sids`, or a bare lookup (probing).
-            const record = Object.fromEntries(merged.traits);
-            const full = profileTraitView(record);
+            // The Map view (also with the `nextExpiry` hint the profile keeps), a view with only
+            // `sids`, or a bare lookup (probing).
+            const full = mapTraitView(merged.traits);
             const plain: TraitView = (sid) => merged.traits.get(sid);
             const views: Record<typeof viewKind, () => TraitView> = {
               profile: () => full,

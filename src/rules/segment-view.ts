@@ -7,7 +7,7 @@ export type TraitVisitor = (fn: (sid: number, r: TraitRealization) => void) => v
 
 /**
  * A listable view that can also visit its realisations in one pass and rule out expiries cheaply
- * (what {@link profileTraitView} and {@link mapTraitView} return). Optional: the evaluator falls
+ * (what {@link mapTraitView} returns). Optional: the evaluator falls
  * back to `sids()` plus lookups, then to probing.
  */
 export type EnumerableTraitView = ListableTraitView & {
@@ -26,59 +26,15 @@ export interface TraitViewHints {
    * Earliest `expires` among the realisations that is later than the profile's last evaluation
    * (`seen`), or `0` when none is. With it, {@link EnumerableTraitView.expiresWithin} is one
    * comparison instead of a pass over every realisation. Kept by `applyDelta` as `Profile.nextExpiry`
-   * (docs/rules.md "Performance"); omit it and the view walks the record.
+   * (docs/rules.md "Performance"); omit it and the view walks the Map.
    */
   nextExpiry?: number;
 }
 
 /**
- * A view over a profile's `traits` record (keys are trait ids as strings). Pass the profile
- * *with this event's realisations merged and before the expiry sweep* of the write
- * (docs/rules.md "Segment re-evaluation").
- *
- * Enumerating the record is the costly part: V8 stores a sparse integer-keyed object as a
- * dictionary and sorts and stringifies its keys on every enumeration. `Object.keys` and a lookup by
- * number measured cheapest (about 16 µs for 171 traits on a freshly parsed profile, against 18–24 µs
- * for `for…in` or `Object.values`); `hints.nextExpiry` lets a same-day event skip it entirely.
- */
-export function profileTraitView(
-  traits: Readonly<Record<string, TraitRealization>>,
-  hints: TraitViewHints = {},
-): EnumerableTraitView {
-  const view: TraitView = (sid) => traits[sid];
-  const forEachTrait: TraitVisitor = (fn) => {
-    const keys = Object.keys(traits);
-    for (let i = 0; i < keys.length; i++) {
-      const sid = +(keys[i] as string);
-      fn(sid, traits[sid] as TraitRealization);
-    }
-  };
-  const nextExpiry = hints.nextExpiry;
-  const expiresWithin =
-    nextExpiry === undefined
-      ? (after: number, upTo: number): boolean => recordExpiresWithin(traits, after, upTo)
-      : (_after: number, upTo: number): boolean => nextExpiry !== 0 && nextExpiry <= upTo;
-  return Object.assign(view, { sids: () => Object.keys(traits).map(Number), forEachTrait, expiresWithin });
-}
-
-function recordExpiresWithin(
-  traits: Readonly<Record<string, TraitRealization>>,
-  after: number,
-  upTo: number,
-): boolean {
-  const keys = Object.keys(traits);
-  for (let i = 0; i < keys.length; i++) {
-    const expires = (traits[+(keys[i] as string)] as TraitRealization).expires;
-    if (expires !== 0 && expires > after && expires <= upTo) return true;
-  }
-  return false;
-}
-
-/**
  * An enumerable view over a `Map` of the visitor's realisations. Enumerating a Map is far cheaper
- * than enumerating the profile's integer-keyed record (measured: ~0.6 µs vs ~22 µs for 200 traits,
- * docs/rules.md "Performance"). The profile keeps its traits in a Map; `hints` as for
- * {@link profileTraitView}.
+ * than enumerating an integer-keyed record, the profile's earlier form (~0.6 µs vs ~22 µs for 200 traits,
+ * docs/rules.md "Performance"). The profile keeps its traits in a Map.
  */
 export function mapTraitView(
   traits: ReadonlyMap<number, TraitRealization>,
@@ -159,61 +115,5 @@ class MapKeySet implements ReadonlySet<number> {
 
   *entries(): SetIterator<[number, number]> {
     for (const id of this.map.keys()) yield [id, id];
-  }
-}
-
-/**
- * The segments a profile's `segments` record holds (keys are segment ids as strings), as the
- * `current` set of {@link SegmentEvaluator.qualify}. Built for the way the evaluator reads it:
- * `has` looks the record up directly, and iterating parses the keys once into an array — about
- * half the cost of building a `Set` from the keys, whose growth rehashes several times
- * (docs/rules.md "Performance").
- */
-export function profileSegmentSet(segments: Readonly<Record<string, number>>): ReadonlySet<number> {
-  return new RecordKeySet(segments);
-}
-
-class RecordKeySet implements ReadonlySet<number> {
-  private ids: number[] | undefined;
-
-  constructor(private readonly record: Readonly<Record<string, number>>) {}
-
-  has(id: number): boolean {
-    return this.record[id] !== undefined;
-  }
-
-  get size(): number {
-    return this.list().length;
-  }
-
-  forEach(fn: (value: number, key: number, set: ReadonlySet<number>) => void): void {
-    for (const id of this.list()) fn(id, id, this);
-  }
-
-  [Symbol.iterator](): SetIterator<number> {
-    return this.list()[Symbol.iterator]();
-  }
-
-  keys(): SetIterator<number> {
-    return this.list()[Symbol.iterator]();
-  }
-
-  values(): SetIterator<number> {
-    return this.list()[Symbol.iterator]();
-  }
-
-  entries(): SetIterator<[number, number]> {
-    const pairs = this.list().map((id): [number, number] => [id, id]);
-    return pairs[Symbol.iterator]();
-  }
-
-  /** The ids, ascending (integer-like keys enumerate in ascending order). */
-  private list(): number[] {
-    if (this.ids === undefined) {
-      const ids: number[] = [];
-      for (const key of Object.keys(this.record)) ids.push(+key);
-      this.ids = ids;
-    }
-    return this.ids;
   }
 }
