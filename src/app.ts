@@ -33,6 +33,7 @@ import type { Stores } from './storage/stores.js';
 import type { EventLog } from './storage/ports.js';
 import { createMemoryStores } from './storage/memory/memory-stores.js';
 import { createSqliteStores } from './storage/sqlite/sqlite-stores.js';
+import type { CorruptProfileHandler } from './storage/sqlite/sqlite-profile-store.js';
 import { createFileEventLog } from './storage/file/file-event-log.js';
 
 export interface AppOptions {
@@ -64,7 +65,10 @@ export interface App {
 
 export async function createApp(config: Readonly<AudexConfig>, opts: AppOptions = {}): Promise<App> {
   const now = opts.now ?? Date.now;
-  const stores = opts.stores ?? (await buildStores(config));
+  // The store is built before the logger exists; its reports go to the logger once there is one.
+  const report: { corrupt: CorruptProfileHandler } = { corrupt: () => {} };
+  const stores =
+    opts.stores ?? (await buildStores(config, (visitorId, reason) => report.corrupt(visitorId, reason)));
   const demoSeeded =
     config.demo && opts.seedDemo !== false ? await seedDemoWorkspace(stores.catalog, now()) : false;
   // The demo's data provider runs embedded (the reference partner-sim, 15 ms answers) on a loopback port.
@@ -96,6 +100,11 @@ export async function createApp(config: Readonly<AudexConfig>, opts: AppOptions 
     },
     onError: (err) => server.log.error({ err }, 'catalog reload failed'),
   });
+  report.corrupt = (visitorId, reason) =>
+    server.log.warn(
+      { visitorId, reason },
+      'stored profile could not be decoded; quarantined and started afresh',
+    );
   const current = (): CatalogSnapshot => catalog.current;
   const eventLog: EventLog | undefined =
     opts.eventLog ??
@@ -191,9 +200,13 @@ export async function createApp(config: Readonly<AudexConfig>, opts: AppOptions 
   };
 }
 
-async function buildStores(config: Readonly<AudexConfig>): Promise<Stores> {
+async function buildStores(
+  config: Readonly<AudexConfig>,
+  onCorruptProfile: CorruptProfileHandler,
+): Promise<Stores> {
   if (config.storage === 'memory') return createMemoryStores();
   return createSqliteStores({
+    onCorruptProfile,
     dataDir: config.dataDir,
     synchronous: config.sqliteSynchronous,
     profileCacheSize: config.profileCacheSize,

@@ -65,6 +65,17 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'no index on profiles.seen: every event rewrote it; the purge scans instead',
     sql: `DROP INDEX IF EXISTS profiles_seen;`,
   },
+  {
+    version: 4,
+    description: 'stored profiles that could not be decoded, kept aside when a write replaces them',
+    sql: `CREATE TABLE profiles_quarantine (
+        visitor_id TEXT NOT NULL,
+        data BLOB NOT NULL,
+        rev INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        at INTEGER NOT NULL
+      );`,
+  },
 ];
 
 /** The schema version this build expects. */

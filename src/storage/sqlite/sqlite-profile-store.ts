@@ -6,7 +6,16 @@
  *
  * Group commit: `merge` and `delete` calls made in one event-loop turn are queued and applied, in
  * call order, inside one `BEGIN IMMEDIATE` transaction on `setImmediate`. Each promise settles only
- * after that transaction committed; if it fails, every call in it rejects and nothing is applied.
+ * after that transaction committed. A merge that cannot be computed (its delta cannot be applied,
+ * or its profile encoded) rejects alone, before it has run any statement, and the rest of the
+ * batch commits; if SQLite itself fails, the transaction is rolled back and every call rejects.
+ *
+ * A stored row that cannot be decoded (damaged on disk, or written by a foreign tool) would
+ * otherwise fail every later event of that visitor: the merge that meets it copies its bytes to
+ * `profiles_quarantine` (with the reason), starts the profile afresh from the event's delta at the
+ * next revision, and reports it through `onCorrupt`. Reads of such a row still fail (the event
+ * reports error 200) until a write has replaced it.
+ *
  * Inside the write-locked transaction a merge with a basis writes only if the row is still at the
  * revision the event read (one conditional statement); otherwise, and without a basis, it reads
  * the row and applies the delta. Worker processes sharing the file serialise on SQLite's lock and
@@ -16,7 +25,7 @@
 import type Database from 'better-sqlite3';
 import { AudexError } from '../../errors/registry.js';
 import { applyDelta, emptyProfile, type Profile, type ProfileDelta } from '../../profiles/profile.js';
-import { decodeProfile, encodeProfile } from '../../profiles/profile-codec.js';
+import { decodeProfile, encodeProfile, ProfileDecodeError } from '../../profiles/profile-codec.js';
 import type { MergeBasis, ProfileStore } from '../ports.js';
 
 type Op =
@@ -39,7 +48,13 @@ type Pending = Op & { reject: (err: unknown) => void };
 type StoredRow = { json: Buffer | string; rev: number };
 
 /** What one queued op produced inside the transaction; delivered only after the commit. */
-type Outcome = { kind: 'merge'; profile: Profile } | { kind: 'delete'; deleted: boolean };
+type Outcome =
+  | { kind: 'merge'; profile: Profile }
+  | { kind: 'delete'; deleted: boolean }
+  | { kind: 'failed'; error: unknown };
+
+/** Told when a merge replaced a stored row it could not decode (the bytes are in `profiles_quarantine`). */
+export type CorruptProfileHandler = (visitorId: string, reason: string) => void;
 
 export class SqliteProfileStore implements ProfileStore {
   readonly #sql;
@@ -47,8 +62,10 @@ export class SqliteProfileStore implements ProfileStore {
   #queue: Pending[] = [];
   #scheduled = false;
   #closed = false;
+  readonly #onCorrupt: CorruptProfileHandler | undefined;
 
-  constructor(db: Database.Database) {
+  constructor(db: Database.Database, onCorrupt?: CorruptProfileHandler) {
+    this.#onCorrupt = onCorrupt;
     this.#sql = {
       get: db.prepare('SELECT json, rev FROM profiles WHERE visitor_id = ?'),
       rev: db.prepare('SELECT rev FROM profiles WHERE visitor_id = ?').pluck(),
@@ -65,6 +82,9 @@ export class SqliteProfileStore implements ProfileStore {
       ),
       remove: db.prepare('DELETE FROM profiles WHERE visitor_id = ?'),
       purge: db.prepare('DELETE FROM profiles WHERE seen < ?'),
+      quarantine: db.prepare(
+        'INSERT INTO profiles_quarantine (visitor_id, data, rev, reason, at) VALUES (?, ?, ?, ?, ?)',
+      ),
     };
     this.#applyBatch = db.transaction((ops: readonly Op[]): Outcome[] => ops.map((op) => this.#apply(op)));
   }
@@ -140,6 +160,7 @@ export class SqliteProfileStore implements ProfileStore {
       // The merged object was built for this op alone (parsed from the row), so it can be handed out as is.
       if (op.kind === 'merge' && outcome?.kind === 'merge') op.resolve(outcome.profile);
       else if (op.kind === 'delete' && outcome?.kind === 'delete') op.resolve(outcome.deleted);
+      else if (outcome?.kind === 'failed') op.reject(outcome.error);
     });
   }
 
@@ -149,23 +170,56 @@ export class SqliteProfileStore implements ProfileStore {
       return { kind: 'delete', deleted: this.#sql.remove.run(op.visitorId).changes > 0 };
     // Optimistic path: one statement that writes the event's own merged profile only if nobody
     // wrote since the event read revision `basis.rev` — no second read, parse or apply.
-    if (op.basis !== undefined && this.#writeIfUnchanged(op.visitorId, op.basis))
-      return { kind: 'merge', profile: op.basis.merged };
+    if (op.basis !== undefined) {
+      let merged: Buffer;
+      try {
+        merged = encodeProfile(op.basis.merged);
+      } catch (error) {
+        return { kind: 'failed', error };
+      }
+      if (this.#writeIfUnchanged(op.visitorId, op.basis, merged))
+        return { kind: 'merge', profile: op.basis.merged };
+    }
     const row = this.#sql.get.get(op.visitorId) as StoredRow | undefined;
-    const profile = row === undefined ? emptyProfile(op.now) : decodeProfile(row.json);
-    applyDelta(profile, op.delta, op.now);
-    profile.rev = (row?.rev ?? 0) + 1;
-    this.#sql.upsert.run(op.visitorId, encodeProfile(profile), profile.seen, profile.rev);
+    // Everything that can throw for this op alone runs before its one write statement, so a
+    // failure here leaves the transaction untouched for the rest of the batch.
+    let profile: Profile;
+    let data: Buffer;
+    let corrupt: string | undefined;
+    try {
+      if (row === undefined) profile = emptyProfile(op.now);
+      else {
+        try {
+          profile = decodeProfile(row.json);
+        } catch (err) {
+          if (!(err instanceof ProfileDecodeError)) throw err;
+          corrupt = err.message;
+          profile = emptyProfile(op.now);
+        }
+      }
+      applyDelta(profile, op.delta, op.now);
+      profile.rev = (row?.rev ?? 0) + 1;
+      data = encodeProfile(profile);
+    } catch (error) {
+      return { kind: 'failed', error };
+    }
+    if (corrupt !== undefined && row !== undefined) {
+      const bytes = typeof row.json === 'string' ? Buffer.from(row.json) : row.json;
+      this.#sql.quarantine.run(op.visitorId, bytes, row.rev, corrupt, op.now);
+      // Reported after the commit would be tidier, but a rolled-back batch is retried by nobody:
+      // the report says a damaged row was met, which is true either way.
+      this.#onCorrupt?.(op.visitorId, corrupt);
+    }
+    this.#sql.upsert.run(op.visitorId, data, profile.seen, profile.rev);
     return { kind: 'merge', profile };
   }
 
-  /** Stores `basis.merged` at `basis.rev + 1` if the row is still at `basis.rev`; false otherwise. */
-  #writeIfUnchanged(visitorId: string, basis: MergeBasis): boolean {
+  /** Stores `data` (`basis.merged` encoded) at `basis.rev + 1` if the row is still at `basis.rev`; false otherwise. */
+  #writeIfUnchanged(visitorId: string, basis: MergeBasis, data: Buffer): boolean {
     const profile = basis.merged;
     const rev = basis.rev + 1;
     const previousRev = profile.rev;
     profile.rev = rev;
-    const data = encodeProfile(profile);
     const changes =
       basis.rev === 0
         ? this.#sql.insertNew.run(visitorId, data, profile.seen).changes

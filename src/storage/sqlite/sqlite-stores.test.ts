@@ -116,11 +116,11 @@ describe('sqlite stores extras', () => {
     await reopened.close();
   });
 
-  it('rejects every merge of a failed batch and applies none of them', async () => {
+  it('rejects a merge that cannot be applied alone; the rest of its batch commits', async () => {
     const stores = await createSqliteStores({ dataDir: freshDir() });
     try {
       await stores.profiles.merge('existing', realize1, T0);
-      // A delta applyDelta cannot process makes the batch transaction throw half-way through.
+      // A delta applyDelta cannot process throws half-way through the batch.
       const poison = { realize: 5 } as unknown as ProfileDelta;
       const results = await Promise.allSettled([
         stores.profiles.merge('existing', realize1, T0),
@@ -128,13 +128,51 @@ describe('sqlite stores extras', () => {
         stores.profiles.merge('existing', poison, T0),
         stores.profiles.merge('fresh', realize1, T0),
       ]);
-      expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
-      expect((await stores.profiles.get('existing'))?.traits.get(1)?.count).toBe(1);
-      expect(await stores.profiles.get('fresh')).toBeUndefined();
-      // The next batch is unaffected.
-      expect((await stores.profiles.merge('existing', realize1, T0)).traits.get(1)?.count).toBe(2);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+      expect((await stores.profiles.get('existing'))?.traits.get(1)?.count).toBe(2);
+      expect((await stores.profiles.get('fresh'))?.traits.get(1)?.count).toBe(2);
+      expect((await stores.profiles.merge('existing', realize1, T0)).traits.get(1)?.count).toBe(3);
     } finally {
       await stores.close();
+    }
+  });
+
+  it('quarantines a stored profile it cannot decode and starts it afresh, without failing the batch', async () => {
+    const dataDir = freshDir();
+    const reports: string[] = [];
+    const stores = await createSqliteStores({
+      dataDir,
+      onCorruptProfile: (visitorId, reason) => reports.push(`${visitorId}: ${reason}`),
+    });
+    try {
+      await stores.profiles.merge('damaged', realize1, T0);
+      await stores.profiles.merge('healthy', realize1, T0);
+      const garbage = Buffer.from([0xa1, 0xff, 0x00, 0x13]);
+      const raw = await rawDb(dataDir);
+      try {
+        raw.prepare('UPDATE profiles SET json = ? WHERE visitor_id = ?').run(garbage, 'damaged');
+      } finally {
+        raw.close();
+      }
+      await expect(stores.profiles.get('damaged')).rejects.toThrow();
+      const [damaged, healthy] = await Promise.all([
+        stores.profiles.merge('damaged', realize1, T0 + 1000),
+        stores.profiles.merge('healthy', realize1, T0 + 1000),
+      ]);
+      expect(damaged.traits.get(1)?.count).toBe(1);
+      expect(damaged.rev).toBe(2);
+      expect(healthy.traits.get(1)?.count).toBe(2);
+      expect(reports).toEqual([expect.stringMatching(/^damaged: /)]);
+      expect((await stores.profiles.get('damaged'))?.traits.get(1)?.count).toBe(1);
+    } finally {
+      await stores.close();
+    }
+    const raw = await rawDb(dataDir);
+    try {
+      const kept = raw.prepare('SELECT visitor_id, data, rev FROM profiles_quarantine').all();
+      expect(kept).toEqual([{ visitor_id: 'damaged', data: Buffer.from([0xa1, 0xff, 0x00, 0x13]), rev: 1 }]);
+    } finally {
+      raw.close();
     }
   });
 

@@ -8,7 +8,7 @@ import { SqliteCatalogStore } from './sqlite-catalog-store.js';
 import { openSqlite } from './sqlite-database.js';
 import { startCheckpointer } from './sqlite-checkpointer.js';
 import { SqliteIdentityStore } from './sqlite-identity-store.js';
-import { SqliteProfileStore } from './sqlite-profile-store.js';
+import { SqliteProfileStore, type CorruptProfileHandler } from './sqlite-profile-store.js';
 import { CachedProfileStore } from '../profile-cache.js';
 import { SqliteTokenStore } from './sqlite-token-store.js';
 import { runMigrations } from './sqlite-migrations.js';
@@ -28,13 +28,15 @@ export interface SqliteStoresOptions {
    * against the stored revision before use.
    */
   sharedWriters?: boolean;
+  /** Told when a write replaced a stored profile it could not decode (kept in `profiles_quarantine`). */
+  onCorruptProfile?: CorruptProfileHandler;
 }
 
 /** Opens (creating and migrating as needed) the SQLite stores. Several processes may share one dataDir. */
 export async function createSqliteStores(opts: SqliteStoresOptions): Promise<Stores> {
   const db = await openSqlite(opts);
   const catalog = new SqliteCatalogStore(db);
-  const stored = new SqliteProfileStore(db);
+  const stored = new SqliteProfileStore(db, opts.onCorruptProfile);
   const cacheSize = opts.profileCacheSize ?? 0;
   const profiles =
     cacheSize > 0
