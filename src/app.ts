@@ -100,11 +100,13 @@ export async function createApp(config: Readonly<AudexConfig>, opts: AppOptions 
     },
     onError: (err) => server.log.error({ err }, 'catalog reload failed'),
   });
-  report.corrupt = (visitorId, reason) =>
+  report.corrupt = (visitorId, reason) => {
+    metrics.profilesQuarantined.inc();
     server.log.warn(
       { visitorId, reason },
       'stored profile could not be decoded; quarantined and started afresh',
     );
+  };
   const current = (): CatalogSnapshot => catalog.current;
   const eventLog: EventLog | undefined =
     opts.eventLog ??

@@ -10,6 +10,7 @@ export const METRIC_NAMES = {
   stageDuration: 'audex_stage_duration_seconds',
   dcsErrors: 'audex_dcs_errors_total',
   profileWriteFailures: 'audex_profile_write_failures_total',
+  profilesQuarantined: 'audex_profiles_quarantined_total',
   catalogReloads: 'audex_catalog_reloads_total',
 } as const;
 
@@ -22,6 +23,7 @@ export class Metrics {
   readonly stageDuration: Histogram<'stage'>;
   readonly dcsErrors: Counter<'code'>;
   readonly profileWriteFailures: Counter;
+  readonly profilesQuarantined: Counter;
   readonly catalogReloads: Counter;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
@@ -54,6 +56,11 @@ export class Metrics {
     this.profileWriteFailures = new Counter({
       name: METRIC_NAMES.profileWriteFailures,
       help: 'Profile writes that failed (the event was answered with error 357)',
+      registers,
+    });
+    this.profilesQuarantined = new Counter({
+      name: METRIC_NAMES.profilesQuarantined,
+      help: 'Stored profiles that could not be decoded: copied to profiles_quarantine and started afresh',
       registers,
     });
     this.catalogReloads = new Counter({

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { EventRecord } from '../../src/storage/ports.js';
+import { createMemoryStores } from '../../src/storage/memory/memory-stores.js';
 import { TEST_ADMIN_TOKEN, testApp, visitorCookie } from '../helpers/test-app.js';
 
 const VISITOR = '1'.repeat(38);
@@ -257,6 +258,26 @@ describe('health and metrics', () => {
     expect(metrics).toMatch(/audex_events_total\{outcome="ignored"\} 1/);
     expect(metrics).toMatch(/audex_dcs_errors_total\{code="311"\} 1/);
     expect(metrics).toMatch(/audex_stage_duration_seconds_bucket\{le="[^"]+",stage="parse-signals"\}/);
+  });
+});
+
+describe('a failed profile write', () => {
+  let app: App;
+  beforeAll(async () => {
+    const stores = createMemoryStores();
+    stores.profiles.merge = () => Promise.reject(new Error('disk full'));
+    app = await testApp({ demo: false }, { stores });
+  });
+  afterAll(async () => app.close());
+
+  it('answers 200 with error 357 and counts the failure', async () => {
+    const res = await app.server.inject('/event?c_a=1&d_rtbd=json');
+    expect(res.statusCode).toBe(200);
+    expect(res.json().errors.map((e: { code: number }) => e.code)).toContain(357);
+    const metrics = (await app.server.inject('/metrics')).body;
+    expect(metrics).toMatch(/audex_profile_write_failures_total 1/);
+    expect(metrics).toMatch(/audex_events_total\{outcome="error"\} 1/);
+    expect(metrics).toMatch(/audex_profiles_quarantined_total 0/);
   });
 });
 
