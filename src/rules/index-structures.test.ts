@@ -11,6 +11,7 @@ import { EqKind, EqualityTableBuilder, EqualityTables } from './equality-index.j
 import { AutomatonPackBuilder, Place } from './literal-automaton.js';
 import { RangeIndex, RangePackBuilder, type RangeEntry } from './range-index.js';
 import { RefBuffer } from './ref-buffer.js';
+import { IdSet } from './id-table.js';
 import { finiteRegex } from './regex-literals.js';
 import { NUMBER_RE, numericValue } from './value-compare.js';
 
@@ -235,6 +236,39 @@ describe('per-key index structures', () => {
       { numRuns: 3000 },
     );
     expect(finite).toBeGreaterThan(300); // the generator does reach the finite subset
+  });
+
+  it('IdMarks lists exactly the ids a Set would hold, ascending, and is empty after', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 0, max: 300 }), { minLength: 1, maxLength: 120 }),
+        fc.array(fc.tuple(fc.boolean(), fc.nat()), { maxLength: 200 }),
+        fc.integer({ min: -5_000, max: 5_000_000 }),
+        (offsets, ops, base) => {
+          const ids = offsets.map((o) => base + o);
+          const marks = new IdSet(ids).marks();
+          expect(marks).toBeDefined();
+          if (marks === undefined) return;
+          for (let round = 0; round < 2; round++) {
+            const expected = new Set<number>();
+            for (const [add, k] of ops) {
+              const id = ids[k % ids.length] as number;
+              if (add) {
+                marks.add(id);
+                expected.add(id);
+              } else {
+                marks.delete(id);
+                expected.delete(id);
+              }
+              expect(marks.has(id)).toBe(expected.has(id));
+            }
+            expect(marks.size).toBe(expected.size);
+            expect(marks.drain()).toEqual([...expected].sort((a, b) => a - b));
+            expect(marks.size).toBe(0);
+          }
+        },
+      ),
+    );
   });
 
   it('numericValue parses exactly the NUMBER_RE grammar', () => {

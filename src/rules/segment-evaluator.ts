@@ -13,7 +13,7 @@
  * a sid not in the compiled set (deleted) loses its members.
  */
 import { utcDay } from '../profiles/profile.js';
-import { IdSet, IdTable } from './id-table.js';
+import { IdSet, IdTable, type IdMarks } from './id-table.js';
 import type { RuleError, SegmentInput, TraitView } from './index.js';
 import { RefBuffer } from './ref-buffer.js';
 import type { SegmentNode } from './segment-ast.js';
@@ -42,6 +42,11 @@ export class SegmentEvaluator {
   private bySid = new IdTable([]);
   /** The compiled segments' sids, for the check every current membership goes through. */
   private known = new IdSet([]);
+  /**
+   * Scratch set of this event's members, over the span of `known` (when its sids are dense): it
+   * replaces membership lookups in `current` and lists the members in order without a sort.
+   */
+  private members: IdMarks | undefined;
   /** Trait sids as written in each expression (folder traits not expanded), by segment sid. */
   private readonly referenced = new Map<number, readonly number[]>();
   /** Realisable trait sid → the records of the segments that read it. */
@@ -95,6 +100,7 @@ export class SegmentEvaluator {
     evaluator.code = programs.build();
     evaluator.bySid = new IdTable(records);
     evaluator.known = new IdSet(records.map(([sid]) => sid));
+    evaluator.members = evaluator.known.marks();
     evaluator.byTrait = new SegmentLists(byTrait);
     evaluator.byRecencyTrait = new SegmentLists(byRecencyTrait);
     evaluator.allTraits = [...byTrait.keys()];
@@ -156,13 +162,58 @@ export class SegmentEvaluator {
     full: boolean,
     now: number,
   ): { members: number[]; added: number[]; removed: number[] } {
+    const members = this.members;
+    if (members === undefined) return this.settleSorting(view, current, full, now);
+    // The current members go into the scratch set (the deleted ones leave); the re-evaluated
+    // segments then add or remove themselves; the set lists the members in order at the end.
+    if (members.size !== 0) members.drain(); // left over by an event that threw (a view's bug)
+    const added: number[] = [];
+    const removed: number[] = [];
+    const known = this.known;
+    for (const sid of current) {
+      if (known.has(sid)) members.add(sid);
+      else removed.push(sid); // deleted segment
+    }
+    const code = this.code;
+    const dirty = this.dirty;
+    for (let i = 0; i < dirty.length; i++) {
+      const record = dirty.data[i] as number;
+      // Paused segments keep their members unevaluated and add no one.
+      if (code[record + RECORD.active] !== 1) continue;
+      const sid = code[record + RECORD.sid] as number;
+      const holds = evaluate(code, record + RECORD.program, view, now);
+      if (members.has(sid)) {
+        if (!holds) {
+          removed.push(sid);
+          members.delete(sid);
+        }
+      } else if (holds) {
+        added.push(sid);
+        members.add(sid);
+      }
+    }
+    if (full)
+      for (const sid of current)
+        if (members.has(sid) && this.stale(sid, view, now)) {
+          removed.push(sid);
+          members.delete(sid);
+        }
+    return { members: members.drain(), added: ascending(added), removed: ascending(removed) };
+  }
+
+  /** {@link settle} for a catalog whose sids are too sparse for a scratch bitset: sorts the members. */
+  private settleSorting(
+    view: TraitView,
+    current: ReadonlySet<number>,
+    full: boolean,
+    now: number,
+  ): { members: number[]; added: number[]; removed: number[] } {
     const added: number[] = [];
     const removed: number[] = [];
     const code = this.code;
     const dirty = this.dirty;
     for (let i = 0; i < dirty.length; i++) {
       const record = dirty.data[i] as number;
-      // Paused segments keep their members unevaluated and add no one.
       if (code[record + RECORD.active] !== 1) continue;
       const sid = code[record + RECORD.sid] as number;
       const holds = evaluate(code, record + RECORD.program, view, now);
@@ -221,8 +272,7 @@ function recencyLeaves(node: SegmentNode, folders: FolderMap): number[] {
 }
 
 /**
- * Sorts in place, ascending. Members usually arrive in order already (`current` comes from the
- * profile's integer-keyed record, which enumerates ascending): one pass checks that. Short lists
+ * Sorts in place, ascending. A list already in order is found so in one pass. Short lists
  * (added, removed) get an insertion sort, cheaper than a call to `sort` with a comparator.
  */
 function ascending(list: number[]): number[] {
