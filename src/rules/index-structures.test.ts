@@ -13,6 +13,7 @@ import { RangeIndex, RangePackBuilder, type RangeEntry } from './range-index.js'
 import { RefBuffer } from './ref-buffer.js';
 import { IdSet } from './id-table.js';
 import { finiteRegex } from './regex-literals.js';
+import { SegmentLists } from './segment-lists.js';
 import { NUMBER_RE, numericValue } from './value-compare.js';
 
 const bound = fc.option(
@@ -265,6 +266,32 @@ describe('per-key index structures', () => {
             expect(marks.size).toBe(expected.size);
             expect(marks.drain()).toEqual([...expected].sort((a, b) => a - b));
             expect(marks.size).toBe(0);
+          }
+        },
+      ),
+    );
+  });
+
+  it('SegmentLists visits exactly the listed segments, as a direct table (dense sids) or a hash table', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 0, max: 400 }), { maxLength: 60 }),
+        // Spacing 1: dense sids (direct table); a large one: sparse (hash table).
+        fc.constantFrom(1, 3, 1_000_003),
+        fc.integer({ min: -1_000, max: 5_000_000 }),
+        fc.array(fc.array(fc.nat({ max: 5_000 }), { minLength: 1, maxLength: 6 }), {
+          minLength: 60,
+          maxLength: 60,
+        }),
+        (offsets, spacing, base, segmentLists) => {
+          const lists = new Map(offsets.map((o, i) => [base + o * spacing, segmentLists[i] as number[]]));
+          const table = new SegmentLists(lists);
+          const probes = [...lists.keys(), base - 1, base + 0.5, base + 401 * spacing, Number.NaN, -0];
+          for (let o = 0; o <= 400; o += 7) probes.push(base + o * spacing);
+          for (const sid of probes) {
+            const seen: number[] = [];
+            table.forEach(sid, (segment) => seen.push(segment));
+            expect(seen).toEqual(lists.get(sid) ?? []);
           }
         },
       ),
