@@ -76,11 +76,95 @@ export class IdSet {
     return this.bits !== undefined;
   }
 
+  /**
+   * An empty {@link IdMarks} over this set's span, when the set is dense (a bitset); otherwise
+   * `undefined`.
+   */
+  marks(): IdMarks | undefined {
+    return this.bits === undefined ? undefined : new IdMarks(this.min, this.bits.length);
+  }
+
   has(id: number): boolean {
     if (this.bits === undefined) return (this.table as IdTable).get(id) >= 0;
     const bit = id - this.min;
     // `bit >>> 5` of a negative or fractional `bit` lands out of range or fails the integer check.
     if (!(bit >= 0 && bit < this.bits.length * 32) || bit !== Math.floor(bit)) return false;
     return ((this.bits[bit >>> 5] as number) & (1 << (bit & 31))) !== 0;
+  }
+}
+
+/**
+ * A reusable scratch set over the ids of a dense {@link IdSet} (only ids the set holds may be
+ * added): one bit per id of the span, so adding, removing and testing touch one hot word, and
+ * {@link IdMarks.drain} lists the ids in ascending order without sorting, emptying the set as it
+ * goes. The segment evaluator builds each event's members in it: the profile's `segments` Map
+ * enumerates in insertion order, not by sid, and sorting ~70 ids with a comparator cost ~5 µs.
+ */
+export class IdMarks {
+  private readonly words: Uint32Array;
+  /** The span of words that may be non-zero: [low, high]. */
+  private low: number;
+  private high = -1;
+  /** Ids in the set. */
+  size = 0;
+
+  constructor(
+    private readonly min: number,
+    words: number,
+  ) {
+    this.words = new Uint32Array(words);
+    this.low = words;
+  }
+
+  /** Whether `id` (a member of the IdSet) is in the set. */
+  has(id: number): boolean {
+    const bit = id - this.min;
+    return ((this.words[bit >>> 5] as number) & (1 << (bit & 31))) !== 0;
+  }
+
+  /** Adds `id` (a member of the IdSet). */
+  add(id: number): void {
+    const bit = id - this.min;
+    const w = bit >>> 5;
+    const word = this.words[w] as number;
+    const mask = 1 << (bit & 31);
+    if ((word & mask) !== 0) return;
+    this.words[w] = word | mask;
+    this.size++;
+    if (w < this.low) this.low = w;
+    if (w > this.high) this.high = w;
+  }
+
+  /** Removes `id` (a member of the IdSet). */
+  delete(id: number): void {
+    const bit = id - this.min;
+    const w = bit >>> 5;
+    const word = this.words[w] as number;
+    const mask = 1 << (bit & 31);
+    if ((word & mask) === 0) return;
+    this.words[w] = word & ~mask;
+    this.size--;
+  }
+
+  /** The ids in the set, ascending; leaves the set empty. */
+  drain(): number[] {
+    const out = new Array<number>(this.size);
+    const words = this.words;
+    let n = 0;
+    for (let w = this.low; w <= this.high; w++) {
+      let word = words[w] as number;
+      if (word === 0) continue;
+      words[w] = 0;
+      const base = this.min + w * 32;
+      while (word !== 0) {
+        const lowest = word & -word;
+        out[n++] = base + 31 - Math.clz32(lowest);
+        word ^= lowest;
+      }
+    }
+    this.low = words.length;
+    this.high = -1;
+    this.size = 0;
+    return out;
   }
 }

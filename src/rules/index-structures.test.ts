@@ -11,7 +11,9 @@ import { EqKind, EqualityTableBuilder, EqualityTables } from './equality-index.j
 import { AutomatonPackBuilder, Place } from './literal-automaton.js';
 import { RangeIndex, RangePackBuilder, type RangeEntry } from './range-index.js';
 import { RefBuffer } from './ref-buffer.js';
+import { IdSet } from './id-table.js';
 import { finiteRegex } from './regex-literals.js';
+import { SegmentLists } from './segment-lists.js';
 import { NUMBER_RE, numericValue } from './value-compare.js';
 
 const bound = fc.option(
@@ -235,6 +237,65 @@ describe('per-key index structures', () => {
       { numRuns: 3000 },
     );
     expect(finite).toBeGreaterThan(300); // the generator does reach the finite subset
+  });
+
+  it('IdMarks lists exactly the ids a Set would hold, ascending, and is empty after', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 0, max: 300 }), { minLength: 1, maxLength: 120 }),
+        fc.array(fc.tuple(fc.boolean(), fc.nat()), { maxLength: 200 }),
+        fc.integer({ min: -5_000, max: 5_000_000 }),
+        (offsets, ops, base) => {
+          const ids = offsets.map((o) => base + o);
+          const marks = new IdSet(ids).marks();
+          expect(marks).toBeDefined();
+          if (marks === undefined) return;
+          for (let round = 0; round < 2; round++) {
+            const expected = new Set<number>();
+            for (const [add, k] of ops) {
+              const id = ids[k % ids.length] as number;
+              if (add) {
+                marks.add(id);
+                expected.add(id);
+              } else {
+                marks.delete(id);
+                expected.delete(id);
+              }
+              expect(marks.has(id)).toBe(expected.has(id));
+            }
+            expect(marks.size).toBe(expected.size);
+            expect(marks.drain()).toEqual([...expected].sort((a, b) => a - b));
+            expect(marks.size).toBe(0);
+          }
+        },
+      ),
+    );
+  });
+
+  it('SegmentLists visits exactly the listed segments, as a direct table (dense sids) or a hash table', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 0, max: 400 }), { maxLength: 60 }),
+        // Spacing 1: dense sids (direct table); a large one: sparse (hash table).
+        fc.constantFrom(1, 3, 1_000_003),
+        fc.integer({ min: -1_000, max: 5_000_000 }),
+        fc.array(fc.array(fc.nat({ max: 5_000 }), { minLength: 1, maxLength: 6 }), {
+          minLength: 60,
+          maxLength: 60,
+        }),
+        (offsets, spacing, base, segmentLists) => {
+          const lists = new Map(offsets.map((o, i) => [base + o * spacing, segmentLists[i] as number[]]));
+          const table = new SegmentLists(lists);
+          const probes = [...lists.keys(), base - 1, base + 0.5, base + 401 * spacing, Number.NaN, -0];
+          for (let o = 0; o <= 400; o += 7) probes.push(base + o * spacing);
+          for (const sid of probes) {
+            const seen: number[] = [];
+            table.forEach(sid, (segment) => seen.push(segment));
+            expect(seen).toEqual(lists.get(sid) ?? []);
+          }
+        },
+      ),
+    );
   });
 
   it('numericValue parses exactly the NUMBER_RE grammar', () => {

@@ -13,16 +13,19 @@
  * a sid not in the compiled set (deleted) loses its members.
  */
 import { utcDay } from '../profiles/profile.js';
-import { IdSet, IdTable } from './id-table.js';
+import { IdSet, IdTable, type IdMarks } from './id-table.js';
 import type { RuleError, SegmentInput, TraitView } from './index.js';
 import { RefBuffer } from './ref-buffer.js';
 import type { SegmentNode } from './segment-ast.js';
 import { expandTrait, type FolderMap } from './segment-semantics.js';
 import { parseSegmentRule } from './segment-parser.js';
 import { SegmentLists } from './segment-lists.js';
-import { evaluate, ProgramBuilder, RECORD } from './segment-program.js';
+import { evaluate, ProgramBuilder } from './segment-program.js';
 import { checkStructure, findNode } from './segment-validate.js';
 import { expiresWithinOf, visitorOf } from './segment-view.js';
+
+/** Where `settle` stores the sum of the words it reads ahead, so that the loads are not optimised away. */
+const warmed = { sum: 0 };
 
 /** Options of {@link SegmentEvaluator.compile}. */
 export interface SegmentCompileOptions {
@@ -35,31 +38,47 @@ export interface SegmentCompileOptions {
   compiledAt?: number;
 }
 
-/** Compiled segment catalog: segment records and programs (segment-program.ts) plus the trait → segment index. */
+/**
+ * Compiled segment catalog: segment programs (segment-program.ts) plus the trait → segment index.
+ * Segments are numbered in catalog order; a segment's number indexes its header arrays
+ * (`sids`, `active`, `pcs`, `marks`), small enough to stay in cache, and the trait → segment lists.
+ */
 export class SegmentEvaluator {
-  /** Every segment's record (header, then program), addressed by record offset. */
+  /** Every segment's program; segment `i`'s starts at `pcs[i]`. */
   private code: Float64Array = new Float64Array(0);
+  private pcs = new Int32Array(0);
+  private sids = new Float64Array(0);
+  /** 1 when the segment is ACTIVE (AAM §6.4: a paused one keeps its members, adds no one). */
+  private active = new Uint8Array(0);
+  /** Per segment, the stamp of the last event that queued it. */
+  private marks = new Float64Array(0);
+  /** Segment sid → segment number. */
   private bySid = new IdTable([]);
   /** The compiled segments' sids, for the check every current membership goes through. */
   private known = new IdSet([]);
+  /**
+   * Scratch set of this event's members, over the span of `known` (when its sids are dense): it
+   * replaces membership lookups in `current` and lists the members in order without a sort.
+   */
+  private members: IdMarks | undefined;
   /** Trait sids as written in each expression (folder traits not expanded), by segment sid. */
   private readonly referenced = new Map<number, readonly number[]>();
-  /** Realisable trait sid → the records of the segments that read it. */
+  /** Realisable trait sid → the numbers of the segments that read it. */
   private byTrait = new SegmentLists(new Map());
-  /** Realisable trait sid → the records of the segments whose recency windows count it. */
+  /** Realisable trait sid → the numbers of the segments whose recency windows count it. */
   private byRecencyTrait = new SegmentLists(new Map());
   /** Every realisable trait some segment reads, for views that cannot list their traits. */
   private allTraits: number[] = [];
   private compiledAt = 0;
   /** Stamp of the current event (a double: it never wraps). */
   private stamp = 0;
-  /** Records to re-evaluate on this event, reused across events. */
+  /** Segments to re-evaluate on this event, reused across events. */
   private readonly dirty = new RefBuffer(64);
-  /** Queues a record once per event (a bound field, so visiting a list allocates nothing). */
-  private readonly queue = (record: number): void => {
-    if (this.code[record + RECORD.mark] !== this.stamp) {
-      this.code[record + RECORD.mark] = this.stamp;
-      this.dirty.push(record);
+  /** Queues a segment once per event (a bound field, so visiting a list allocates nothing). */
+  private readonly queue = (segment: number): void => {
+    if (this.marks[segment] !== this.stamp) {
+      this.marks[segment] = this.stamp;
+      this.dirty.push(segment);
     }
   };
 
@@ -75,7 +94,10 @@ export class SegmentEvaluator {
     evaluator.compiledAt = options.compiledAt ?? 0;
     const errors: Array<{ sid: number; error: RuleError }> = [];
     const programs = new ProgramBuilder();
-    const records: Array<[number, number]> = [];
+    const numbers: Array<[number, number]> = [];
+    const pcs: number[] = [];
+    const sids: number[] = [];
+    const active: number[] = [];
     const byTrait = new Map<number, number[]>();
     const byRecencyTrait = new Map<number, number[]>();
     for (const input of segments) {
@@ -86,15 +108,23 @@ export class SegmentEvaluator {
         continue;
       }
       const leaves = new Set<number>();
-      const record = programs.add(input.sid, input.status === 'ACTIVE', ast, folderTraits, leaves);
-      records.push([input.sid, record]);
+      const segment = pcs.length;
+      pcs.push(programs.add(ast, folderTraits, leaves));
+      sids.push(input.sid);
+      active.push(input.status === 'ACTIVE' ? 1 : 0);
+      numbers.push([input.sid, segment]);
       evaluator.referenced.set(input.sid, referencedTraits(ast));
-      for (const leaf of leaves) post(byTrait, leaf, record);
-      for (const leaf of recencyLeaves(ast, folderTraits)) post(byRecencyTrait, leaf, record);
+      for (const leaf of leaves) post(byTrait, leaf, segment);
+      for (const leaf of recencyLeaves(ast, folderTraits)) post(byRecencyTrait, leaf, segment);
     }
     evaluator.code = programs.build();
-    evaluator.bySid = new IdTable(records);
-    evaluator.known = new IdSet(records.map(([sid]) => sid));
+    evaluator.pcs = Int32Array.from(pcs);
+    evaluator.sids = Float64Array.from(sids);
+    evaluator.active = Uint8Array.from(active);
+    evaluator.marks = new Float64Array(pcs.length);
+    evaluator.bySid = new IdTable(numbers);
+    evaluator.known = new IdSet(sids);
+    evaluator.members = evaluator.known.marks();
     evaluator.byTrait = new SegmentLists(byTrait);
     evaluator.byRecencyTrait = new SegmentLists(byRecencyTrait);
     evaluator.allTraits = [...byTrait.keys()];
@@ -156,16 +186,66 @@ export class SegmentEvaluator {
     full: boolean,
     now: number,
   ): { members: number[]; added: number[]; removed: number[] } {
+    const members = this.members;
+    if (members === undefined) return this.settleSorting(view, current, full, now);
+    // The current members go into the scratch set (the deleted ones leave); the re-evaluated
+    // segments then add or remove themselves; the set lists the members in order at the end.
+    if (members.size !== 0) members.drain(); // left over by an event that threw (a view's bug)
+    const code = this.code;
+    const dirty = this.dirty;
+    // The queued programs are cold: start their misses together, before the members' walk.
+    let warmth = 0;
+    for (let i = 0; i < dirty.length; i++)
+      warmth += code[this.pcs[dirty.data[i] as number] as number] as number;
+    warmed.sum = warmth;
+    const added: number[] = [];
+    const removed: number[] = [];
+    const known = this.known;
+    for (const sid of current) {
+      if (known.has(sid)) members.add(sid);
+      else removed.push(sid); // deleted segment
+    }
+    for (let i = 0; i < dirty.length; i++) {
+      const segment = dirty.data[i] as number;
+      // Paused segments keep their members unevaluated and add no one.
+      if (this.active[segment] !== 1) continue;
+      const sid = this.sids[segment] as number;
+      const holds = evaluate(code, this.pcs[segment] as number, view, now);
+      if (members.has(sid)) {
+        if (!holds) {
+          removed.push(sid);
+          members.delete(sid);
+        }
+      } else if (holds) {
+        added.push(sid);
+        members.add(sid);
+      }
+    }
+    if (full)
+      for (const sid of current)
+        if (members.has(sid) && this.stale(sid, view, now)) {
+          removed.push(sid);
+          members.delete(sid);
+        }
+    return { members: members.drain(), added: ascending(added), removed: ascending(removed) };
+  }
+
+  /** {@link settle} for a catalog whose sids are too sparse for a scratch bitset: sorts the members. */
+  private settleSorting(
+    view: TraitView,
+    current: ReadonlySet<number>,
+    full: boolean,
+    now: number,
+  ): { members: number[]; added: number[]; removed: number[] } {
     const added: number[] = [];
     const removed: number[] = [];
     const code = this.code;
     const dirty = this.dirty;
     for (let i = 0; i < dirty.length; i++) {
-      const record = dirty.data[i] as number;
-      // Paused segments keep their members unevaluated and add no one.
-      if (code[record + RECORD.active] !== 1) continue;
-      const sid = code[record + RECORD.sid] as number;
-      const holds = evaluate(code, record + RECORD.program, view, now);
+      const segment = dirty.data[i] as number;
+      if (this.active[segment] !== 1) continue;
+      const sid = this.sids[segment] as number;
+      const holds = evaluate(code, this.pcs[segment] as number, view, now);
       if (current.has(sid)) {
         if (!holds) removed.push(sid);
       } else if (holds) added.push(sid);
@@ -183,10 +263,9 @@ export class SegmentEvaluator {
 
   /** Full pass: an active member not already re-evaluated as queued, that no longer holds. */
   private stale(sid: number, view: TraitView, now: number): boolean {
-    const record = this.bySid.get(sid);
-    if (this.code[record + RECORD.active] !== 1 || this.code[record + RECORD.mark] === this.stamp)
-      return false;
-    return !evaluate(this.code, record + RECORD.program, view, now);
+    const segment = this.bySid.get(sid);
+    if (this.active[segment] !== 1 || this.marks[segment] === this.stamp) return false;
+    return !evaluate(this.code, this.pcs[segment] as number, view, now);
   }
 }
 
@@ -221,8 +300,7 @@ function recencyLeaves(node: SegmentNode, folders: FolderMap): number[] {
 }
 
 /**
- * Sorts in place, ascending. Members usually arrive in order already (`current` comes from the
- * profile's integer-keyed record, which enumerates ascending): one pass checks that. Short lists
+ * Sorts in place, ascending. A list already in order is found so in one pass. Short lists
  * (added, removed) get an insertion sort, cheaper than a call to `sort` with a comparator.
  */
 function ascending(list: number[]): number[] {

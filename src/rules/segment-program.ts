@@ -7,10 +7,10 @@
  * profiling showed the closures costing more than the view lookups they make. A segment's
  * program is a few consecutive slots (one or two cache lines), read by one hot interpreter.
  *
- * A segment's record is a header — `[mark, active, sid]`: the stamp of the event that queued it, 1
- * when it is ACTIVE, its sid — then its program, so queueing, checking and running a segment read
- * the same line or two. In the program every node is `[op, size, …]`, where `size` is the node's length in slots (so an AND/OR
- * skips a child in O(1) and short-circuits like the closures did):
+ * A segment's program starts at the offset the builder returns; the evaluator keeps each segment's
+ * header (sid, status, the stamp of the event that queued it) in small arrays of its own, so queueing
+ * and checking segments reads no program. Every node is `[op, size, …]`, where `size` is the node's
+ * length in slots (so an AND/OR skips a child in O(1) and short-circuits like the closures did):
  *   REF  [op, size, sid]                              a realisable trait is live
  *   ANY  [op, size, sid…]                             a folder trait: any trait of its subtree is live
  *   FREQ [op, size, cmp, count, recency, days, sid…]  sum of live counts (within/before a window) cmp count
@@ -34,22 +34,18 @@ const OR = 6;
 const CMP = { '>=': 0, '<=': 1, '==': 2 } as const;
 const RECENCY = { none: 0, '<=': 1, '>=': 2 } as const;
 
-/** Slots of a segment record's header, before its program. */
-export const RECORD = { mark: 0, active: 1, sid: 2, program: 3 } as const;
-
-/** Appends segment records; {@link ProgramBuilder.build} freezes them into one typed array. */
+/** Appends segment programs; {@link ProgramBuilder.build} freezes them into one typed array. */
 export class ProgramBuilder {
   private readonly code: number[] = [];
 
   /**
-   * Adds the record of segment `sid` compiled from `node`, adding every realisable trait it reads
-   * to `leaves`; returns the record's offset (its handle).
+   * Adds the program compiled from `node`, adding every realisable trait it reads to `leaves`;
+   * returns the program's offset.
    */
-  add(sid: number, active: boolean, node: SegmentNode, folders: FolderMap, leaves: Set<number>): number {
-    const record = this.code.length;
-    this.code.push(0, active ? 1 : 0, sid);
+  add(node: SegmentNode, folders: FolderMap, leaves: Set<number>): number {
+    const pc = this.code.length;
     this.emit(node, folders, leaves);
-    return record;
+    return pc;
   }
 
   build(): Float64Array {

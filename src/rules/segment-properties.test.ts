@@ -91,9 +91,11 @@ describe('segment properties', () => {
         fc.constantFrom('plain', 'listable', 'profile', 'hinted', 'map'),
         // Catalog age: none (0), or took effect during the sequence (a catch-up full pass then).
         fc.constantFrom(undefined, 10 * DAY_MS + DAY_MS + 3_600_000),
-        (segs, steps, viewKind, compiledAt) => {
+        // Segment sids in sequence (dense: the evaluator keeps members in a bitset), or far apart.
+        fc.constantFrom(1, 1_000_003),
+        (segs, steps, viewKind, compiledAt, stride) => {
           const inputs = segs.map(([ast, status], i) => ({
-            sid: 100 + i,
+            sid: 100 + i * stride,
             rule: printSegmentRule(ast),
             status,
           }));
@@ -137,7 +139,7 @@ describe('segment properties', () => {
                 : new Set(keysOf(profile.segments).map(Number));
             const result = evaluator.qualify(view, current, new Set(realize), lastEvaluatedAt, now);
             const expected = segs
-              .map(([ast, status], i) => ({ sid: 100 + i, ast, status }))
+              .map(([ast, status], i) => ({ sid: 100 + i * stride, ast, status }))
               .filter((s) =>
                 s.status === 'ACTIVE' ? evaluateSegmentAst(s.ast, view, now, FOLDERS) : current.has(s.sid),
               )
