@@ -14,22 +14,34 @@
 import type { Profile, ProfileDelta } from '../profiles/profile.js';
 import type { MergeBasis, ProfileStore } from './ports.js';
 
+/** A validator's answer when the stored profile is still at the revision of the cached copy. */
+export const STILL_CURRENT = Symbol('still current');
+
+/**
+ * Checks a cached copy against storage: resolves STILL_CURRENT when the stored revision is `rev`,
+ * otherwise the stored profile (undefined = none).
+ */
+export type CacheValidator = (
+  visitorId: string,
+  rev: number | undefined,
+) => Promise<Profile | undefined | typeof STILL_CURRENT>;
+
 export class CachedProfileStore implements ProfileStore {
   readonly #inner: ProfileStore;
   readonly #capacity: number;
   /** visitor id → last written profile; Map order is write order, oldest first. */
   readonly #entries = new Map<string, Profile>();
 
-  readonly #revisionOf: ((visitorId: string) => number | undefined) | undefined;
+  readonly #validate: CacheValidator | undefined;
 
   /**
-   * @param revisionOf the stored `rev` of a profile (undefined = none), for stores shared with
-   *   other writers; omit it when this process is the only writer.
+   * @param validate checks a cached copy against storage, for stores shared with other writers;
+   *   omit it when this process is the only writer.
    */
-  constructor(inner: ProfileStore, capacity: number, revisionOf?: (visitorId: string) => number | undefined) {
+  constructor(inner: ProfileStore, capacity: number, validate?: CacheValidator) {
     this.#inner = inner;
     this.#capacity = Math.max(0, Math.floor(capacity));
-    this.#revisionOf = revisionOf;
+    this.#validate = validate;
   }
 
   /** Number of cached profiles (metrics, tests). */
@@ -41,8 +53,8 @@ export class CachedProfileStore implements ProfileStore {
     const cached = this.#entries.get(visitorId);
     if (cached === undefined) return this.#inner.get(visitorId);
     this.#entries.delete(visitorId);
-    if (this.#revisionOf !== undefined && this.#revisionOf(visitorId) !== cached.rev)
-      return this.#inner.get(visitorId);
+    if (this.#validate !== undefined)
+      return this.#validate(visitorId, cached.rev).then((got) => (got === STILL_CURRENT ? cached : got));
     return Promise.resolve(cached);
   }
 

@@ -21,6 +21,12 @@ export interface OpenSqliteOptions {
   synchronous?: 'NORMAL' | 'FULL';
   /** How long a writer waits for another process's write lock, ms. Default 5000. */
   busyTimeoutMs?: number;
+  /**
+   * Read the database through mmap (default true). Off for files other processes write: SQLite
+   * unmaps the whole region at the start of every read transaction after another connection has
+   * committed, so each event would pay an munmap, an mmap and the page faults to map it again.
+   */
+  mmap?: boolean;
 }
 
 /** Opens (creating the directory and file if needed), configures and migrates the database. */
@@ -38,7 +44,7 @@ export async function openSqlite(opts: OpenSqliteOptions): Promise<Database.Data
     // through mmap), and leave checkpoints to the worker thread (sqlite-checkpointer.ts); the
     // automatic threshold (≈ 80 MiB of WAL) is only a safety net.
     db.pragma('cache_size = -65536');
-    db.pragma('mmap_size = 268435456');
+    db.pragma(`mmap_size = ${opts.mmap === false ? 0 : 268435456}`);
     db.pragma('wal_autocheckpoint = 20000');
     // SQLite's lower() folds ASCII only; catalog search must match the memory adapter's toLowerCase().
     db.function('audex_lower', { deterministic: true }, (s: unknown) =>

@@ -56,6 +56,32 @@ type Outcome =
 /** Told when a merge replaced a stored row it could not decode (the bytes are in `profiles_quarantine`). */
 export type CorruptProfileHandler = (visitorId: string, reason: string) => void;
 
+/** What `getUnlessAt` resolves with when the stored revision is the one the caller holds. */
+export const UNCHANGED = Symbol('unchanged');
+
+export interface SqliteProfileStoreOptions {
+  onCorrupt?: CorruptProfileHandler;
+  /**
+   * Other processes write the same file (cluster workers). Reads are then batched like writes: the
+   * reads asked for in one event-loop turn run in one read transaction (one lock, one check of the
+   * WAL, at most one reset of the page cache — SQLite drops its cache whenever another connection
+   * has committed), and a batch that finds another process holding the write lock is retried on a
+   * later turn instead of sleeping in SQLite's busy handler, which would stall the event loop.
+   */
+  shared?: boolean;
+}
+
+type Read = {
+  visitorId: string;
+  /** The revision the caller holds: resolve UNCHANGED if it is still the stored one. */
+  knownRev: number | undefined;
+  resolve: (p: Profile | undefined | typeof UNCHANGED) => void;
+  reject: (err: unknown) => void;
+};
+
+/** A write batch that met another process's write lock is retried after this many ms at most. */
+const BUSY_RETRY_MAX_MS = 8;
+
 export class SqliteProfileStore implements ProfileStore {
   readonly #sql;
   readonly #applyBatch;
@@ -63,9 +89,15 @@ export class SqliteProfileStore implements ProfileStore {
   #scheduled = false;
   #closed = false;
   readonly #onCorrupt: CorruptProfileHandler | undefined;
+  readonly #shared: boolean;
+  readonly #readBatch;
+  #reads: Read[] = [];
+  #readsScheduled = false;
+  #busyRetries = 0;
 
-  constructor(db: Database.Database, onCorrupt?: CorruptProfileHandler) {
-    this.#onCorrupt = onCorrupt;
+  constructor(db: Database.Database, opts: SqliteProfileStoreOptions = {}) {
+    this.#onCorrupt = opts.onCorrupt;
+    this.#shared = opts.shared === true;
     this.#sql = {
       get: db.prepare('SELECT json, rev FROM profiles WHERE visitor_id = ?'),
       rev: db.prepare('SELECT rev FROM profiles WHERE visitor_id = ?').pluck(),
@@ -86,11 +118,47 @@ export class SqliteProfileStore implements ProfileStore {
         'INSERT INTO profiles_quarantine (visitor_id, data, rev, reason, at) VALUES (?, ?, ?, ?, ?)',
       ),
     };
-    this.#applyBatch = db.transaction((ops: readonly Op[]): Outcome[] => ops.map((op) => this.#apply(op)));
+    this.#applyBatch = db.transaction((ops: readonly Op[]): Outcome[] => {
+      this.#entered = true;
+      return ops.map((op) => this.#apply(op));
+    });
+    this.#readBatch = db.transaction((reads: readonly Read[]) => reads.map((r) => this.#read(r)));
+    // SQLite applies `PRAGMA busy_timeout` when the statement is prepared, so it is issued anew
+    // each time (`db.pragma`) rather than kept as a prepared statement.
+    const waitMs = Number(db.pragma('busy_timeout', { simple: true }));
+    this.#lockWait = {
+      off: () => db.pragma('busy_timeout = 0'),
+      on: () => db.pragma(`busy_timeout = ${waitMs}`),
+    };
   }
+
+  readonly #lockWait;
+  /** Set once a batch transaction has begun (its BEGIN took the lock). */
+  #entered = false;
 
   async get(visitorId: string): Promise<Profile | undefined> {
     this.#assertOpen();
+    if (this.#shared) {
+      const got = await this.#queueRead(visitorId, undefined);
+      return got === UNCHANGED ? undefined : got;
+    }
+    return this.#load(visitorId);
+  }
+
+  /**
+   * The stored profile, or UNCHANGED when its revision is still `knownRev` (a cached copy is then
+   * current): only the revision is read in that case, nothing is decoded.
+   */
+  getUnlessAt(
+    visitorId: string,
+    knownRev: number | undefined,
+  ): Promise<Profile | undefined | typeof UNCHANGED> {
+    this.#assertOpen();
+    if (this.#shared) return this.#queueRead(visitorId, knownRev);
+    return Promise.resolve(this.#readNow(visitorId, knownRev));
+  }
+
+  #load(visitorId: string): Profile | undefined {
     const row = this.#sql.get.get(visitorId) as StoredRow | undefined;
     if (row === undefined) return undefined;
     const profile = decodeProfile(row.json);
@@ -98,10 +166,52 @@ export class SqliteProfileStore implements ProfileStore {
     return profile;
   }
 
-  /** The stored revision of a profile, undefined when there is none (validates cached copies). */
-  revisionOf(visitorId: string): number | undefined {
-    this.#assertOpen();
-    return this.#sql.rev.get(visitorId) as number | undefined;
+  #readNow(visitorId: string, knownRev: number | undefined): Profile | undefined | typeof UNCHANGED {
+    if (knownRev !== undefined && this.#sql.rev.get(visitorId) === knownRev) return UNCHANGED;
+    return this.#load(visitorId);
+  }
+
+  #queueRead(
+    visitorId: string,
+    knownRev: number | undefined,
+  ): Promise<Profile | undefined | typeof UNCHANGED> {
+    return new Promise((resolve, reject) => {
+      this.#reads.push({ visitorId, knownRev, resolve, reject });
+      if (!this.#readsScheduled) {
+        this.#readsScheduled = true;
+        setImmediate(() => this.#flushReads());
+      }
+    });
+  }
+
+  #flushReads(): void {
+    this.#readsScheduled = false;
+    const reads = this.#reads;
+    this.#reads = [];
+    let results: Array<{ ok: Profile | undefined | typeof UNCHANGED } | { err: unknown }>;
+    try {
+      // One deferred (read) transaction for the whole turn's reads: one snapshot, one lock.
+      results = this.#readBatch.deferred(reads);
+    } catch (err) {
+      for (const r of reads) r.reject(err);
+      return;
+    }
+    reads.forEach((r, i) => {
+      const res = results[i];
+      if (res === undefined) r.reject(new Error('read batch lost a result'));
+      else if ('err' in res) r.reject(res.err);
+      else r.resolve(res.ok);
+    });
+  }
+
+  /** One read inside the read batch; a row that cannot be decoded fails that read alone. */
+  #read(r: Read): { ok: Profile | undefined | typeof UNCHANGED } | { err: unknown } {
+    try {
+      return { ok: this.#readNow(r.visitorId, r.knownRev) };
+    } catch (err) {
+      if (err instanceof ProfileDecodeError) return { err };
+      throw err;
+    }
   }
 
   merge(visitorId: string, delta: ProfileDelta, now: number, basis?: MergeBasis): Promise<Profile> {
@@ -124,7 +234,8 @@ export class SqliteProfileStore implements ProfileStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    // Flushing is synchronous, so queued merges are committed (or rejected) before this resolves.
+    // Flushing is synchronous, so queued reads and merges are settled before this resolves.
+    this.#flushReads();
     this.#flush();
   }
 
@@ -148,13 +259,32 @@ export class SqliteProfileStore implements ProfileStore {
     this.#queue = [];
     if (batch.length === 0) return;
     let outcomes: Outcome[];
+    this.#entered = false;
     try {
-      outcomes = this.#applyBatch.immediate(batch);
+      if (this.#shared && !this.#closed) {
+        this.#lockWait.off();
+        try {
+          outcomes = this.#applyBatch.immediate(batch);
+        } finally {
+          this.#lockWait.on();
+        }
+      } else outcomes = this.#applyBatch.immediate(batch);
     } catch (err) {
+      if (!this.#closed && !this.#entered && isBusy(err)) {
+        // Another process holds the write lock and nothing of this batch ran: try again on a
+        // later turn (events arriving meanwhile join the batch) instead of blocking the loop.
+        this.#queue = batch.concat(this.#queue);
+        this.#scheduled = true;
+        const wait = Math.min(BUSY_RETRY_MAX_MS, this.#busyRetries++);
+        if (wait === 0) setImmediate(() => this.#flush());
+        else setTimeout(() => this.#flush(), wait);
+        return;
+      }
       // better-sqlite3 has rolled the transaction back: nothing from this batch is stored.
       for (const op of batch) op.reject(err);
       return;
     }
+    this.#busyRetries = 0;
     batch.forEach((op, i) => {
       const outcome = outcomes[i];
       // The merged object was built for this op alone (parsed from the row), so it can be handed out as is.
@@ -233,4 +363,9 @@ export class SqliteProfileStore implements ProfileStore {
   #assertOpen(): void {
     if (this.#closed) throw new AudexError('AUDEX_STORAGE_UNAVAILABLE', 'profile store is closed');
   }
+}
+
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }

@@ -214,6 +214,50 @@ describe('sqlite stores extras', () => {
       await Promise.all([a.close(), b.close()]);
     }
   });
+  it('shared: a write batch that meets the write lock of another process waits on later turns, without blocking the event loop', async () => {
+    const dataDir = freshDir();
+    // A busy timeout far beyond the test's own: SQLite's busy handler sleeping on the event loop
+    // would hang the test, since only a timer on that loop releases the lock.
+    const stores = await createSqliteStores({ dataDir, sharedWriters: true, busyTimeoutMs: 60_000 });
+    const other = await rawDb(dataDir);
+    try {
+      await stores.profiles.merge('v', realize1, T0);
+      other.prepare('BEGIN IMMEDIATE').run();
+      const pending = stores.profiles.merge('v', realize1, T0 + 1);
+      setTimeout(() => other.prepare('COMMIT').run(), 30);
+      const merged = await pending;
+      expect(merged.traits.get(1)?.count).toBe(2);
+      expect((await stores.profiles.get('v'))?.rev).toBe(2);
+    } finally {
+      other.close();
+      await stores.close();
+    }
+  });
+
+  it('shared: reads of one turn are batched, and a row that cannot be decoded fails only its own read', async () => {
+    const dataDir = freshDir();
+    const stores = await createSqliteStores({ dataDir, sharedWriters: true });
+    try {
+      await Promise.all([stores.profiles.merge('a', realize1, T0), stores.profiles.merge('b', realize1, T0)]);
+      const raw = await rawDb(dataDir);
+      try {
+        raw.prepare('UPDATE profiles SET json = ? WHERE visitor_id = ?').run(Buffer.from([0xa1, 0x01]), 'b');
+      } finally {
+        raw.close();
+      }
+      const [a, b, none] = await Promise.allSettled([
+        stores.profiles.get('a'),
+        stores.profiles.get('b'),
+        stores.profiles.get('nobody'),
+      ]);
+      expect(a.status === 'fulfilled' && a.value?.traits.get(1)?.count).toBe(1);
+      expect(b.status).toBe('rejected');
+      expect(none).toEqual({ status: 'fulfilled', value: undefined });
+    } finally {
+      await stores.close();
+    }
+  });
+
   it('two connections share catalog ids and the version counter', async () => {
     const dataDir = freshDir();
     const a = await createSqliteStores({ dataDir });

@@ -8,8 +8,8 @@ import { SqliteCatalogStore } from './sqlite-catalog-store.js';
 import { openSqlite } from './sqlite-database.js';
 import { startCheckpointer } from './sqlite-checkpointer.js';
 import { SqliteIdentityStore } from './sqlite-identity-store.js';
-import { SqliteProfileStore, type CorruptProfileHandler } from './sqlite-profile-store.js';
-import { CachedProfileStore } from '../profile-cache.js';
+import { SqliteProfileStore, UNCHANGED, type CorruptProfileHandler } from './sqlite-profile-store.js';
+import { CachedProfileStore, STILL_CURRENT } from '../profile-cache.js';
 import { SqliteTokenStore } from './sqlite-token-store.js';
 import { runMigrations } from './sqlite-migrations.js';
 
@@ -28,22 +28,31 @@ export interface SqliteStoresOptions {
    * against the stored revision before use.
    */
   sharedWriters?: boolean;
+  /** How long a write waits for another process's write lock, ms (see `sqlite-database.ts`). */
+  busyTimeoutMs?: number;
   /** Told when a write replaced a stored profile it could not decode (kept in `profiles_quarantine`). */
   onCorruptProfile?: CorruptProfileHandler;
 }
 
 /** Opens (creating and migrating as needed) the SQLite stores. Several processes may share one dataDir. */
 export async function createSqliteStores(opts: SqliteStoresOptions): Promise<Stores> {
-  const db = await openSqlite(opts);
+  const db = await openSqlite({ ...opts, mmap: opts.sharedWriters !== true });
   const catalog = new SqliteCatalogStore(db);
-  const stored = new SqliteProfileStore(db, opts.onCorruptProfile);
+  const shared = opts.sharedWriters === true;
+  const stored = new SqliteProfileStore(db, {
+    shared,
+    ...(opts.onCorruptProfile !== undefined ? { onCorrupt: opts.onCorruptProfile } : {}),
+  });
   const cacheSize = opts.profileCacheSize ?? 0;
   const profiles =
     cacheSize > 0
       ? new CachedProfileStore(
           stored,
           cacheSize,
-          opts.sharedWriters === true ? (id) => stored.revisionOf(id) : undefined,
+          shared
+            ? (id, rev) =>
+                stored.getUnlessAt(id, rev).then((got) => (got === UNCHANGED ? STILL_CURRENT : got))
+            : undefined,
         )
       : stored;
   const identity = new SqliteIdentityStore(db);
