@@ -4,8 +4,14 @@ import type { IdentityStore } from '../ports.js';
 
 export class SqliteIdentityStore implements IdentityStore {
   readonly #sql;
+  readonly #inBatch: ((run: () => void) => Promise<void>) | undefined;
 
-  constructor(db: Database.Database) {
+  /**
+   * @param inBatch runs a write inside the profile store's group commit (one commit per turn for
+   *   an event's profile and its links); without it each link is its own transaction.
+   */
+  constructor(db: Database.Database, inBatch?: (run: () => void) => Promise<void>) {
+    this.#inBatch = inBatch;
     this.#sql = {
       resolve: db.prepare('SELECT visitor_id FROM identity_links WHERE dpid = ? AND dpuuid = ?').pluck(),
       // Most recent wins by event time (ties: the later call), so a late-arriving older event
@@ -27,6 +33,8 @@ export class SqliteIdentityStore implements IdentityStore {
   }
 
   async link(dpid: number, dpuuid: string, visitorId: string, now: number): Promise<void> {
+    if (this.#inBatch !== undefined)
+      return this.#inBatch(() => void this.#sql.link.run(dpid, dpuuid, visitorId, now));
     this.#sql.link.run(dpid, dpuuid, visitorId, now);
   }
 

@@ -37,7 +37,8 @@ type Op =
       basis: MergeBasis | undefined;
       resolve: (p: Profile) => void;
     }
-  | { kind: 'delete'; visitorId: string; resolve: (deleted: boolean) => void };
+  | { kind: 'delete'; visitorId: string; resolve: (deleted: boolean) => void }
+  | { kind: 'exec'; run: () => void; resolve: () => void };
 
 type Pending = Op & { reject: (err: unknown) => void };
 
@@ -51,6 +52,7 @@ type StoredRow = { json: Buffer | string; rev: number };
 type Outcome =
   | { kind: 'merge'; profile: Profile }
   | { kind: 'delete'; deleted: boolean }
+  | { kind: 'exec' }
   | { kind: 'failed'; error: unknown };
 
 /** Told when a merge replaced a stored row it could not decode (the bytes are in `profiles_quarantine`). */
@@ -78,6 +80,8 @@ type Read = {
   resolve: (p: Profile | undefined | typeof UNCHANGED) => void;
   reject: (err: unknown) => void;
 };
+
+const EXEC_DONE: Outcome = Object.freeze({ kind: 'exec' });
 
 /** A write batch that met another process's write lock is retried after this many ms at most. */
 const BUSY_RETRY_MAX_MS = 8;
@@ -225,6 +229,15 @@ export class SqliteProfileStore implements ProfileStore {
     return new Promise((resolve, reject) => this.#enqueue({ kind: 'delete', visitorId, resolve, reject }));
   }
 
+  /**
+   * Runs `run` (other tables' statements: identity links) inside the next group commit, in call
+   * order with the merges, and settles once that commit is durable — so an event's links cost no
+   * commit of their own. A statement that fails fails the whole batch, as a merge's would.
+   */
+  exec(run: () => void): Promise<void> {
+    return new Promise((resolve, reject) => this.#enqueue({ kind: 'exec', run, resolve, reject }));
+  }
+
   async purgeInactive(olderThan: number): Promise<number> {
     this.#assertOpen();
     return this.#sql.purge.run(olderThan).changes;
@@ -290,12 +303,17 @@ export class SqliteProfileStore implements ProfileStore {
       // The merged object was built for this op alone (parsed from the row), so it can be handed out as is.
       if (op.kind === 'merge' && outcome?.kind === 'merge') op.resolve(outcome.profile);
       else if (op.kind === 'delete' && outcome?.kind === 'delete') op.resolve(outcome.deleted);
+      else if (op.kind === 'exec' && outcome?.kind === 'exec') op.resolve();
       else if (outcome?.kind === 'failed') op.reject(outcome.error);
     });
   }
 
   /** One op inside the batch transaction; reads the row under the write lock. */
   #apply(op: Op): Outcome {
+    if (op.kind === 'exec') {
+      op.run();
+      return EXEC_DONE;
+    }
     if (op.kind === 'delete')
       return { kind: 'delete', deleted: this.#sql.remove.run(op.visitorId).changes > 0 };
     // Optimistic path: one statement that writes the event's own merged profile only if nobody

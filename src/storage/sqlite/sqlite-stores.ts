@@ -55,7 +55,7 @@ export async function createSqliteStores(opts: SqliteStoresOptions): Promise<Sto
             : undefined,
         )
       : stored;
-  const identity = new SqliteIdentityStore(db);
+  const identity = new SqliteIdentityStore(db, (run) => stored.exec(run));
   const checkpointer = startCheckpointer(db.name);
   let closing: Promise<void> | undefined;
   return {
