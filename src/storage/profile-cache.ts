@@ -7,6 +7,14 @@
  * profile it resolves with, keeping whichever has the higher `rev`. Writes go to the store as
  * before, revision-checked, so a stale cached copy can never lose an update (see `MergeBasis`).
  *
+ * Admission ("doorkeeper"): a profile is kept from its visitor's second write on, never after the
+ * first (`rev` 1, a visitor the store had not seen). Most visitors of a site come once; keeping
+ * each new visitor's profile filled the cache with entries nobody reads again, and, at a steady
+ * rate of new visitors, made every young-generation GC copy and promote them (docs/benchmarks.md,
+ * "what survives a scavenge"). The cost: a returning visitor's second event reads the store, as
+ * without a cache; from its third event on the cache serves it as before. The store's `rev`
+ * counts the writes, so the rule needs no memory of its own.
+ *
  * Only for a process that is the sole writer of its profiles (one process per data directory): a
  * cache per cluster worker would serve a copy another worker has since changed. Bounded: least
  * recently written entries are dropped first.
@@ -73,6 +81,12 @@ export class CachedProfileStore implements ProfileStore {
 
   #remember(visitorId: string, profile: Profile): void {
     if (this.#capacity === 0) return;
+    if (profile.rev === 1) {
+      // The doorkeeper (see the header): a first write is not admitted. An entry held for this id
+      // belongs to a profile that has since been deleted (by another writer), so it goes too.
+      this.#entries.delete(visitorId);
+      return;
+    }
     const held = this.#entries.get(visitorId);
     if (held !== undefined) {
       if ((held.rev ?? 0) > (profile.rev ?? 0)) return;

@@ -166,12 +166,14 @@ describe('sqlite stores extras', () => {
     const a = await createSqliteStores(opts);
     const b = await createSqliteStores(opts);
     try {
-      await a.profiles.merge('v', { segmentsAdd: [1] }, T0); // a caches rev 1
-      await b.profiles.merge('v', { segmentsAdd: [2] }, T0 + 1); // rev 2, written by b
-      expect(keysOf((await a.profiles.get('v'))?.segments).sort()).toEqual(['1', '2']);
-      // Untouched since b wrote it, b's cached copy is current and is used as is.
+      await a.profiles.merge('v', { segmentsAdd: [1] }, T0); // rev 1: not cached (first write)
+      await a.profiles.merge('v', { segmentsAdd: [4] }, T0); // a caches rev 2
+      await b.profiles.merge('v', { segmentsAdd: [2] }, T0 + 1); // rev 3, written by b
+      expect(keysOf((await a.profiles.get('v'))?.segments).sort()).toEqual(['1', '2', '4']);
+      // Untouched since a wrote it, a's cached copy is current and is used as is.
       await a.profiles.merge('w', { segmentsAdd: [3] }, T0);
-      expect((await a.profiles.get('w'))?.rev).toBe(1);
+      const cached = await a.profiles.merge('w', { segmentsAdd: [5] }, T0);
+      expect(await a.profiles.get('w')).toBe(cached);
     } finally {
       await Promise.all([a.close(), b.close()]);
     }
