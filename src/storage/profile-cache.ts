@@ -7,6 +7,16 @@
  * profile it resolves with, keeping whichever has the higher `rev`. Writes go to the store as
  * before, revision-checked, so a stale cached copy can never lose an update (see `MergeBasis`).
  *
+ * Admission ("doorkeeper"): a profile is kept from its visitor's second event on, never after the
+ * first (`rev` 1, a visitor the store had not seen). Most visitors of a site come once; keeping
+ * each new visitor's profile filled the cache with entries nobody reads again, and, at a steady
+ * rate of new visitors, made every young-generation GC copy and promote them (docs/benchmarks.md,
+ * "what survives a scavenge"). The cost: a returning visitor's second event reads the store, as
+ * without a cache; from its third event on the cache serves it as before. The store's `rev`
+ * counts the writes, so the rule needs no memory of its own. Only an event's write (a merge with
+ * a basis) admits: a merge without one (a late partner answer, ID sync, opt-out) refreshes a copy
+ * already held but does not make a one-time visitor's profile a cached one.
+ *
  * Only for a process that is the sole writer of its profiles (one process per data directory): a
  * cache per cluster worker would serve a copy another worker has since changed. Bounded: least
  * recently written entries are dropped first.
@@ -62,7 +72,7 @@ export class CachedProfileStore implements ProfileStore {
     // A merge without a basis (late partner answers, opt-out, ID sync) may race an event that holds
     // the cached copy; that event's write then fails its revision check and re-reads the store.
     const merged = await this.#inner.merge(visitorId, delta, now, basis);
-    this.#remember(visitorId, merged);
+    this.#remember(visitorId, merged, basis !== undefined);
     return merged;
   }
 
@@ -83,9 +93,17 @@ export class CachedProfileStore implements ProfileStore {
     return this.#inner.close();
   }
 
-  #remember(visitorId: string, profile: Profile): void {
+  /** Keeps `profile` as the visitor's cached copy; `admit` false: only in place of one held. */
+  #remember(visitorId: string, profile: Profile, admit: boolean): void {
     if (this.#capacity === 0) return;
+    if (profile.rev === 1) {
+      // The doorkeeper (see the header): a first write is not admitted. An entry held for this id
+      // belongs to a profile that has since been deleted (by another writer), so it goes too.
+      this.#entries.delete(visitorId);
+      return;
+    }
     const held = this.#entries.get(visitorId);
+    if (held === undefined && !admit) return;
     if (held !== undefined) {
       if ((held.rev ?? 0) > (profile.rev ?? 0)) return;
       this.#entries.delete(visitorId); // re-insert at the young end

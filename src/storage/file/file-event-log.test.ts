@@ -83,6 +83,51 @@ describe('file event log extras', () => {
     expect(readAll(dir)).toEqual([sampleRecord(1), sampleRecord(2)]);
   });
 
+  it('keeps every record, in order, when one flush interval outgrows the first buffer (multi-byte text too)', async () => {
+    const dir = freshDir();
+    const log = createFileEventLog({ dir });
+    const text = 'é 日本 🎧 \u2028 "q" \\ \n'.repeat(40);
+    const records = Array.from({ length: 400 }, (_, i) =>
+      sampleRecord(i, { signals: { c_text: [`${i} ${text}`], c_page: [`/p/${i}`] } }),
+    );
+    for (const r of records) log.append(r);
+    await log.close();
+    expect(files(dir)).toEqual(['events-2026-11-29-0001.ndjson']);
+    expect(statSync(join(dir, files(dir)[0]!)).size).toBeGreaterThan(128 * 1024);
+    expect(readAll(dir)).toEqual(records);
+  });
+
+  it('splits files at record boundaries with multi-byte text, within maxBytes', async () => {
+    const dir = freshDir();
+    const maxBytes = 2000;
+    const log = createFileEventLog({ dir, maxBytes });
+    const records = Array.from({ length: 60 }, (_, i) =>
+      sampleRecord(i, { signals: { c_text: ['日本語のテキスト 🎧'.repeat(1 + (i % 5))] } }),
+    );
+    for (const r of records) log.append(r);
+    await log.close();
+    expect(files(dir).length).toBeGreaterThan(5);
+    for (const name of files(dir)) expect(statSync(join(dir, name)).size).toBeLessThanOrEqual(maxBytes);
+    expect(readAll(dir)).toEqual(records);
+  });
+
+  it("writes records of interleaved days to their own day's files, each in order", async () => {
+    const dir = freshDir();
+    const log = createFileEventLog({ dir });
+    const day1 = Date.UTC(2026, 10, 29, 23, 59);
+    const day2 = Date.UTC(2026, 10, 30, 0, 1);
+    const records = [day1, day2, day1, day2].map((ts, i) => sampleRecord(i, { ts }));
+    for (const r of records) log.append(r);
+    await log.close();
+    expect(files(dir)).toEqual([
+      'events-2026-11-29-0001.ndjson',
+      'events-2026-11-29-0002.ndjson',
+      'events-2026-11-30-0001.ndjson',
+      'events-2026-11-30-0002.ndjson',
+    ]);
+    expect(readAll(dir)).toEqual([records[0], records[2], records[1], records[3]]);
+  });
+
   it('never appends to an existing file: a new log continues the sequence', async () => {
     const dir = freshDir();
     const first = createFileEventLog({ dir });

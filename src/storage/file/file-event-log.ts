@@ -3,7 +3,14 @@
  * (`events-2026-11-29-0001.ndjson`), rotated when the record's day changes or a file would pass
  * `maxBytes`.
  *
- * `append` only buffers; a short timer (or `flush`/`close`) writes the buffer with one write call.
+ * `append` serialises the record at once into an off-heap buffer (a growing `Buffer` per UTC day,
+ * lines back to back) and keeps no object of it; a short timer (or `flush`/`close`) writes the
+ * buffer with one write call per file. Records wait up to `flushMs` (200 ms) for that write, long
+ * enough for a young-generation GC to find them: kept as strings and objects, every one of them
+ * was copied by it; bytes outside the JS heap are not (docs/benchmarks.md, "what survives a
+ * scavenge"). A newline byte only ever ends a record (JSON escapes it inside strings, and no
+ * UTF-8 sequence contains it), so the buffer splits into records without an index of them.
+ *
  * Each log claims a fresh sequence number with an exclusive create, so worker processes sharing
  * the directory, and restarts, never append to another writer's file.
  */
@@ -27,6 +34,16 @@ const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 const DEFAULT_FLUSH_MS = 200;
 /** Write early when this many lines wait, bounding memory under bursts. */
 const MAX_BUFFERED_LINES = 10_000;
+/** First size of a day's buffer (≈ 200 ms of records at 500 events/s); it doubles as needed. */
+const INITIAL_BUFFER_BYTES = 64 * 1024;
+const NEWLINE = 0x0a;
+
+/** The records of one UTC day waiting for their write: NDJSON lines in `bytes[0, used)`. */
+interface Pending {
+  day: string;
+  bytes: Buffer;
+  used: number;
+}
 
 interface OpenFile {
   handle: FileHandle;
@@ -50,12 +67,33 @@ function utcDayName(ts: number): string {
 export function createFileEventLog(opts: FileEventLogOptions): EventLog {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   const flushMs = opts.flushMs ?? DEFAULT_FLUSH_MS;
-  let buffer: Array<{ day: string; line: string }> = [];
+  /** Waiting records, oldest first; a new entry only when the day changes. */
+  let pending: Pending[] = [];
+  let pendingLines = 0;
   let timer: NodeJS.Timeout | undefined;
   let current: OpenFile | undefined;
   let closed = false;
   /** Writes run one after another; each flush chains onto the previous one. */
   let chain: Promise<void> = Promise.resolve();
+
+  /** Appends one line (a JSON text, newline added) to the day's buffer, growing it as needed. */
+  function buffer(day: string, json: string): void {
+    let last = pending[pending.length - 1];
+    if (last === undefined || last.day !== day) {
+      last = { day, bytes: Buffer.allocUnsafeSlow(INITIAL_BUFFER_BYTES), used: 0 };
+      pending.push(last);
+    }
+    // At most 3 UTF-8 bytes per UTF-16 unit (a surrogate pair: 4 bytes for 2), plus the newline.
+    const room = json.length * 3 + 1;
+    if (last.bytes.length - last.used < room) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(last.bytes.length * 2, last.used + room));
+      last.bytes.copy(grown, 0, 0, last.used);
+      last.bytes = grown;
+    }
+    last.used += last.bytes.write(json, last.used);
+    last.bytes[last.used++] = NEWLINE;
+    pendingLines += 1;
+  }
 
   async function openNext(day: string): Promise<OpenFile> {
     await mkdir(opts.dir, { recursive: true });
@@ -84,38 +122,48 @@ export function createFileEventLog(opts: FileEventLogOptions): EventLog {
     return current;
   }
 
-  async function write(lines: Array<{ day: string; line: string }>): Promise<void> {
-    let pending: string[] = [];
-    let target = current;
-    const drain = async (): Promise<void> => {
-      if (pending.length === 0 || target === undefined) return;
-      const chunk = pending.join('');
-      await target.handle.write(chunk);
-      pending = [];
-    };
-    for (const { day, line } of lines) {
-      const size = Buffer.byteLength(line);
-      // A single record larger than maxBytes still gets written, alone in its own file.
-      if (
-        target === undefined ||
-        target.day !== day ||
-        (target.bytes > 0 && target.bytes + size > maxBytes)
-      ) {
-        await drain();
-        target = await rotateTo(day);
-      }
-      pending.push(line);
-      target.bytes += size;
+  /** Writes `bytes[start, end)` whole (a short write continues where it stopped). */
+  async function writeAll(file: OpenFile, bytes: Buffer, start: number, end: number): Promise<void> {
+    for (let at = start; at < end;) {
+      const { bytesWritten } = await file.handle.write(bytes, at, end - at);
+      if (bytesWritten <= 0) throw new Error('event log: write made no progress');
+      at += bytesWritten;
     }
-    await drain();
+    file.bytes += end - start;
+  }
+
+  async function write(days: Pending[]): Promise<void> {
+    for (const { day, bytes, used } of days) {
+      let start = 0;
+      while (start < used) {
+        const target = current === undefined || current.day !== day ? await rotateTo(day) : current;
+        // As many whole lines as fit in the file; a single record larger than maxBytes still gets
+        // written, alone in its own file.
+        const room = maxBytes - target.bytes;
+        let end = used;
+        if (end - start > room) {
+          end = room > 0 ? bytes.lastIndexOf(NEWLINE, start + room - 1) + 1 : 0;
+          if (end <= start) {
+            if (target.bytes > 0) {
+              await rotateTo(day);
+              continue;
+            }
+            end = bytes.indexOf(NEWLINE, start) + 1;
+          }
+        }
+        await writeAll(target, bytes, start, end);
+        start = end;
+      }
+    }
   }
 
   function flushNow(): Promise<void> {
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
-    const lines = buffer;
-    buffer = [];
-    const run = chain.then(() => (lines.length > 0 ? write(lines) : undefined));
+    const days = pending;
+    pending = [];
+    pendingLines = 0;
+    const run = chain.then(() => (days.length > 0 ? write(days) : undefined));
     // Keep the chain alive after a failure so later flushes still run; the caller sees the error.
     chain = run.catch((err: unknown) => opts.onError?.(err));
     return run;
@@ -125,8 +173,8 @@ export function createFileEventLog(opts: FileEventLogOptions): EventLog {
     append(record: EventRecord): void {
       if (closed) return;
       const clean = withoutPrivateSignals(record);
-      buffer.push({ day: utcDayName(clean.ts), line: JSON.stringify(clean) + '\n' });
-      if (buffer.length >= MAX_BUFFERED_LINES) void flushNow().catch(() => undefined);
+      buffer(utcDayName(clean.ts), JSON.stringify(clean));
+      if (pendingLines >= MAX_BUFFERED_LINES) void flushNow().catch(() => undefined);
       else if (timer === undefined) {
         timer = setTimeout(() => void flushNow().catch(() => undefined), flushMs);
         timer.unref();

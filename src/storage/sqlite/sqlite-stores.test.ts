@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ProfileDelta } from '../../profiles/profile.js';
+import { applyDelta, emptyProfile, type ProfileDelta } from '../../profiles/profile.js';
 import { catalogStoreContract } from '../contract/catalog-store.contract.js';
 import { trait } from '../contract/catalog-fixtures.js';
 import { identityStoreContract } from '../contract/identity-store.contract.js';
@@ -204,12 +204,21 @@ describe('sqlite stores extras', () => {
     const a = await createSqliteStores(opts);
     const b = await createSqliteStores(opts);
     try {
-      await a.profiles.merge('v', { segmentsAdd: [1] }, T0); // a caches rev 1
-      await b.profiles.merge('v', { segmentsAdd: [2] }, T0 + 1); // rev 2, written by b
-      expect(keysOf((await a.profiles.get('v'))?.segments).sort()).toEqual(['1', '2']);
-      // Untouched since b wrote it, b's cached copy is current and is used as is.
-      await a.profiles.merge('w', { segmentsAdd: [3] }, T0);
-      expect((await a.profiles.get('w'))?.rev).toBe(1);
+      // An event's write as write-profile makes it: the delta on the profile it read, as the basis.
+      const eventWrite = async (stores: typeof a, id: string, sid: number) => {
+        const read = await stores.profiles.get(id);
+        const delta = { segmentsAdd: [sid] };
+        const merged = applyDelta(read ?? emptyProfile(T0), delta, T0);
+        return stores.profiles.merge(id, delta, T0, { rev: read?.rev ?? 0, merged });
+      };
+      await eventWrite(a, 'v', 1); // rev 1: not cached (first write)
+      await eventWrite(a, 'v', 4); // a caches rev 2
+      await eventWrite(b, 'v', 2); // rev 3, written by b
+      expect(keysOf((await a.profiles.get('v'))?.segments).sort()).toEqual(['1', '2', '4']);
+      // Untouched since a wrote it, a's cached copy is current and is used as is.
+      await eventWrite(a, 'w', 3);
+      const cached = await eventWrite(a, 'w', 5);
+      expect(await a.profiles.get('w')).toBe(cached);
     } finally {
       await Promise.all([a.close(), b.close()]);
     }
