@@ -98,6 +98,9 @@ export class SqliteProfileStore implements ProfileStore {
   #reads: Read[] = [];
   #readsScheduled = false;
   #busyRetries = 0;
+  /** When the current run of busy retries began (0: none); it gives up after the busy timeout. */
+  #busySince = 0;
+  readonly #lockWaitMs: number;
 
   constructor(db: Database.Database, opts: SqliteProfileStoreOptions = {}) {
     this.#onCorrupt = opts.onCorrupt;
@@ -130,6 +133,7 @@ export class SqliteProfileStore implements ProfileStore {
     // SQLite applies `PRAGMA busy_timeout` when the statement is prepared, so it is issued anew
     // each time (`db.pragma`) rather than kept as a prepared statement.
     const waitMs = Number(db.pragma('busy_timeout', { simple: true }));
+    this.#lockWaitMs = waitMs;
     this.#lockWait = {
       off: () => db.pragma('busy_timeout = 0'),
       on: () => db.pragma(`busy_timeout = ${waitMs}`),
@@ -283,9 +287,18 @@ export class SqliteProfileStore implements ProfileStore {
         }
       } else outcomes = this.#applyBatch.immediate(batch);
     } catch (err) {
-      if (!this.#closed && !this.#entered && isBusy(err)) {
+      const now = Date.now();
+      if (this.#busySince === 0) this.#busySince = now;
+      if (
+        this.#shared &&
+        !this.#closed &&
+        !this.#entered &&
+        isBusy(err) &&
+        now - this.#busySince < this.#lockWaitMs
+      ) {
         // Another process holds the write lock and nothing of this batch ran: try again on a
-        // later turn (events arriving meanwhile join the batch) instead of blocking the loop.
+        // later turn (events arriving meanwhile join the batch) instead of blocking the loop —
+        // for as long as the configured busy timeout, after which the batch fails as before.
         this.#queue = batch.concat(this.#queue);
         this.#scheduled = true;
         const wait = Math.min(BUSY_RETRY_MAX_MS, this.#busyRetries++);
@@ -294,10 +307,13 @@ export class SqliteProfileStore implements ProfileStore {
         return;
       }
       // better-sqlite3 has rolled the transaction back: nothing from this batch is stored.
+      this.#busyRetries = 0;
+      this.#busySince = 0;
       for (const op of batch) op.reject(err);
       return;
     }
     this.#busyRetries = 0;
+    this.#busySince = 0;
     batch.forEach((op, i) => {
       const outcome = outcomes[i];
       // The merged object was built for this op alone (parsed from the row), so it can be handed out as is.

@@ -243,6 +243,24 @@ describe('sqlite stores extras', () => {
     }
   });
 
+  it('shared: a write lock held past the busy timeout fails the batch (357) instead of waiting forever', async () => {
+    const dataDir = freshDir();
+    const stores = await createSqliteStores({ dataDir, sharedWriters: true, busyTimeoutMs: 50 });
+    const other = await rawDb(dataDir);
+    try {
+      await stores.profiles.merge('v', realize1, T0);
+      other.prepare('BEGIN IMMEDIATE').run();
+      await expect(stores.profiles.merge('v', realize1, T0 + 1)).rejects.toMatchObject({
+        code: expect.stringMatching(/^SQLITE_BUSY/),
+      });
+      other.prepare('COMMIT').run();
+      expect((await stores.profiles.merge('v', realize1, T0 + 2)).traits.get(1)?.count).toBe(2);
+    } finally {
+      other.close();
+      await stores.close();
+    }
+  });
+
   it('shared: reads of one turn are batched, and a row that cannot be decoded fails only its own read', async () => {
     const dataDir = freshDir();
     const stores = await createSqliteStores({ dataDir, sharedWriters: true });
