@@ -17,8 +17,9 @@
  * a basis) admits: a merge without one (a late partner answer, ID sync, opt-out) refreshes a copy
  * already held but does not make a one-time visitor's profile a cached one.
  *
- * Only for a process that is the sole writer of its profiles (one process per data directory): a
- * cache per cluster worker would serve a copy another worker has since changed. Bounded: least
+ * When other processes write the same profiles (cluster workers), pass `validate`: a cached copy
+ * is then used only while the store still holds its revision, otherwise the stored profile is
+ * returned (the SQLite store batches these checks, one read transaction per turn). Bounded: least
  * recently written entries are dropped first.
  */
 import type { Profile, ProfileDelta } from '../profiles/profile.js';
