@@ -27,6 +27,7 @@ import { AudexError } from '../../errors/registry.js';
 import { applyDelta, emptyProfile, type Profile, type ProfileDelta } from '../../profiles/profile.js';
 import { decodeProfile, encodeProfile, ProfileDecodeError } from '../../profiles/profile-codec.js';
 import type { MergeBasis, ProfileStore } from '../ports.js';
+import { STILL_CURRENT } from '../profile-cache.js';
 
 type Op =
   | {
@@ -58,9 +59,6 @@ type Outcome =
 /** Told when a merge replaced a stored row it could not decode (the bytes are in `profiles_quarantine`). */
 export type CorruptProfileHandler = (visitorId: string, reason: string) => void;
 
-/** What `getUnlessAt` resolves with when the stored revision is the one the caller holds. */
-export const UNCHANGED = Symbol('unchanged');
-
 export interface SqliteProfileStoreOptions {
   onCorrupt?: CorruptProfileHandler;
   /**
@@ -75,9 +73,9 @@ export interface SqliteProfileStoreOptions {
 
 type Read = {
   visitorId: string;
-  /** The revision the caller holds: resolve UNCHANGED if it is still the stored one. */
+  /** The revision the caller holds: resolve STILL_CURRENT if it is still the stored one. */
   knownRev: number | undefined;
-  resolve: (p: Profile | undefined | typeof UNCHANGED) => void;
+  resolve: (p: Profile | undefined | typeof STILL_CURRENT) => void;
   reject: (err: unknown) => void;
 };
 
@@ -148,19 +146,20 @@ export class SqliteProfileStore implements ProfileStore {
     this.#assertOpen();
     if (this.#shared) {
       const got = await this.#queueRead(visitorId, undefined);
-      return got === UNCHANGED ? undefined : got;
+      return got === STILL_CURRENT ? undefined : got;
     }
     return this.#load(visitorId);
   }
 
   /**
-   * The stored profile, or UNCHANGED when its revision is still `knownRev` (a cached copy is then
-   * current): only the revision is read in that case, nothing is decoded.
+   * The stored profile, or STILL_CURRENT when its revision is still `knownRev` (a cached copy is
+   * then current): only the revision is read in that case, nothing is decoded. The profile cache's
+   * validator (`CacheValidator`) for a file shared with other processes.
    */
   getUnlessAt(
     visitorId: string,
     knownRev: number | undefined,
-  ): Promise<Profile | undefined | typeof UNCHANGED> {
+  ): Promise<Profile | undefined | typeof STILL_CURRENT> {
     this.#assertOpen();
     if (this.#shared) return this.#queueRead(visitorId, knownRev);
     return Promise.resolve(this.#readNow(visitorId, knownRev));
@@ -174,15 +173,15 @@ export class SqliteProfileStore implements ProfileStore {
     return profile;
   }
 
-  #readNow(visitorId: string, knownRev: number | undefined): Profile | undefined | typeof UNCHANGED {
-    if (knownRev !== undefined && this.#sql.rev.get(visitorId) === knownRev) return UNCHANGED;
+  #readNow(visitorId: string, knownRev: number | undefined): Profile | undefined | typeof STILL_CURRENT {
+    if (knownRev !== undefined && this.#sql.rev.get(visitorId) === knownRev) return STILL_CURRENT;
     return this.#load(visitorId);
   }
 
   #queueRead(
     visitorId: string,
     knownRev: number | undefined,
-  ): Promise<Profile | undefined | typeof UNCHANGED> {
+  ): Promise<Profile | undefined | typeof STILL_CURRENT> {
     return new Promise((resolve, reject) => {
       this.#reads.push({ visitorId, knownRev, resolve, reject });
       if (!this.#readsScheduled) {
@@ -196,7 +195,7 @@ export class SqliteProfileStore implements ProfileStore {
     this.#readsScheduled = false;
     const reads = this.#reads;
     this.#reads = [];
-    let results: Array<{ ok: Profile | undefined | typeof UNCHANGED } | { err: unknown }>;
+    let results: Array<{ ok: Profile | undefined | typeof STILL_CURRENT } | { err: unknown }>;
     try {
       // One deferred (read) transaction for the whole turn's reads: one snapshot, one lock.
       results = this.#readBatch.deferred(reads);
@@ -213,7 +212,7 @@ export class SqliteProfileStore implements ProfileStore {
   }
 
   /** One read inside the read batch; a row that cannot be decoded fails that read alone. */
-  #read(r: Read): { ok: Profile | undefined | typeof UNCHANGED } | { err: unknown } {
+  #read(r: Read): { ok: Profile | undefined | typeof STILL_CURRENT } | { err: unknown } {
     try {
       return { ok: this.#readNow(r.visitorId, r.knownRev) };
     } catch (err) {

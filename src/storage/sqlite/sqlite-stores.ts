@@ -8,8 +8,8 @@ import { SqliteCatalogStore } from './sqlite-catalog-store.js';
 import { openSqlite } from './sqlite-database.js';
 import { startCheckpointer } from './sqlite-checkpointer.js';
 import { SqliteIdentityStore } from './sqlite-identity-store.js';
-import { SqliteProfileStore, UNCHANGED, type CorruptProfileHandler } from './sqlite-profile-store.js';
-import { CachedProfileStore, STILL_CURRENT } from '../profile-cache.js';
+import { SqliteProfileStore, type CorruptProfileHandler } from './sqlite-profile-store.js';
+import { CachedProfileStore } from '../profile-cache.js';
 import { SqliteTokenStore } from './sqlite-token-store.js';
 import { runMigrations } from './sqlite-migrations.js';
 
@@ -36,9 +36,9 @@ export interface SqliteStoresOptions {
 
 /** Opens (creating and migrating as needed) the SQLite stores. Several processes may share one dataDir. */
 export async function createSqliteStores(opts: SqliteStoresOptions): Promise<Stores> {
-  const db = await openSqlite({ ...opts, mmap: opts.sharedWriters !== true });
-  const catalog = new SqliteCatalogStore(db);
   const shared = opts.sharedWriters === true;
+  const db = await openSqlite({ ...opts, mmap: !shared });
+  const catalog = new SqliteCatalogStore(db);
   const stored = new SqliteProfileStore(db, {
     shared,
     ...(opts.onCorruptProfile !== undefined ? { onCorrupt: opts.onCorruptProfile } : {}),
@@ -49,10 +49,7 @@ export async function createSqliteStores(opts: SqliteStoresOptions): Promise<Sto
       ? new CachedProfileStore(
           stored,
           cacheSize,
-          shared
-            ? (id, rev) =>
-                stored.getUnlessAt(id, rev).then((got) => (got === UNCHANGED ? STILL_CURRENT : got))
-            : undefined,
+          shared ? (id, rev) => stored.getUnlessAt(id, rev) : undefined,
         )
       : stored;
   const identity = new SqliteIdentityStore(db, (run) => stored.exec(run));
