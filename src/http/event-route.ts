@@ -5,7 +5,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AudexError, wireError } from '../errors/registry.js';
+import { AudexError } from '../errors/registry.js';
 import { EventContext, type EventServices } from '../pipeline/event-context.js';
 import { runPipeline, shouldTimeStages, type RunnerHooks } from '../pipeline/runner.js';
 import { STAGES } from '../pipeline/stage-list.js';
@@ -16,8 +16,6 @@ import type { Metrics } from '../observability/metrics.js';
 import { serializeCookie, visitorCookieOptions } from './cookies.js';
 import { applyCors, corsHeaders } from './cors.js';
 import { PIXEL_GIF } from './pixel.js';
-
-const PROFILE_WRITE_FAILED = wireError('PROFILE_WRITE_FAILED').code;
 
 export interface EventRouteOptions {
   services: EventServices;
@@ -92,10 +90,7 @@ export function createEventHandler(opts: EventRouteOptions): (req: EventRequest)
     ).inc();
     const headers: Array<[string, string]> = [['Cache-Control', 'no-store']];
     if (out.errors !== undefined) {
-      for (const e of out.errors) {
-        metrics.dcsErrors.labels(String(e.code)).inc();
-        if (e.code === PROFILE_WRITE_FAILED) metrics.profileWriteFailures.inc();
-      }
+      for (const e of out.errors) metrics.dcsErrors.labels(String(e.code)).inc();
       headers.push(['X-Error', out.errors.map((e) => e.code).join(',')]);
     }
     corsHeaders(request.headers.origin, config.allowedOrigins, headers);

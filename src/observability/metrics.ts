@@ -9,7 +9,6 @@ export const METRIC_NAMES = {
   eventDuration: 'audex_event_duration_seconds',
   stageDuration: 'audex_stage_duration_seconds',
   dcsErrors: 'audex_dcs_errors_total',
-  profileWriteFailures: 'audex_profile_write_failures_total',
   profilesQuarantined: 'audex_profiles_quarantined_total',
   catalogReloads: 'audex_catalog_reloads_total',
 } as const;
@@ -22,7 +21,6 @@ export class Metrics {
   readonly eventDuration: Histogram;
   readonly stageDuration: Histogram<'stage'>;
   readonly dcsErrors: Counter<'code'>;
-  readonly profileWriteFailures: Counter;
   readonly profilesQuarantined: Counter;
   readonly catalogReloads: Counter;
 
@@ -51,11 +49,6 @@ export class Metrics {
       name: METRIC_NAMES.dcsErrors,
       help: 'DCS wire errors reported to callers, by AAM code',
       labelNames: ['code'],
-      registers,
-    });
-    this.profileWriteFailures = new Counter({
-      name: METRIC_NAMES.profileWriteFailures,
-      help: 'Profile writes that failed (the event was answered with error 357)',
       registers,
     });
     this.profilesQuarantined = new Counter({

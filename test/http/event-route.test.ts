@@ -275,7 +275,7 @@ describe('a failed profile write', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json().errors.map((e: { code: number }) => e.code)).toContain(357);
     const metrics = (await app.server.inject('/metrics')).body;
-    expect(metrics).toMatch(/audex_profile_write_failures_total 1/);
+    expect(metrics).toMatch(/audex_dcs_errors_total\{code="357"\} 1/);
     expect(metrics).toMatch(/audex_events_total\{outcome="error"\} 1/);
     expect(metrics).toMatch(/audex_profiles_quarantined_total 0/);
   });
