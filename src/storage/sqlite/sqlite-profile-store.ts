@@ -98,7 +98,10 @@ export class SqliteProfileStore implements ProfileStore {
   #busyRetries = 0;
   /** When the current run of busy retries began (0: none); it gives up after the busy timeout. */
   #busySince = 0;
-  readonly #lockWaitMs: number;
+  /** busy_timeout off (shared batches) and back to the configured wait. */
+  readonly #lockWait: { off: () => void; on: () => void; ms: number };
+  /** Set once a batch transaction has begun (its BEGIN took the lock). */
+  #entered = false;
 
   constructor(db: Database.Database, opts: SqliteProfileStoreOptions = {}) {
     this.#onCorrupt = opts.onCorrupt;
@@ -130,17 +133,13 @@ export class SqliteProfileStore implements ProfileStore {
     this.#readBatch = db.transaction((reads: readonly Read[]) => reads.map((r) => this.#read(r)));
     // SQLite applies `PRAGMA busy_timeout` when the statement is prepared, so it is issued anew
     // each time (`db.pragma`) rather than kept as a prepared statement.
-    const waitMs = Number(db.pragma('busy_timeout', { simple: true }));
-    this.#lockWaitMs = waitMs;
+    const ms = Number(db.pragma('busy_timeout', { simple: true }));
     this.#lockWait = {
       off: () => db.pragma('busy_timeout = 0'),
-      on: () => db.pragma(`busy_timeout = ${waitMs}`),
+      on: () => db.pragma(`busy_timeout = ${ms}`),
+      ms,
     };
   }
-
-  readonly #lockWait;
-  /** Set once a batch transaction has begun (its BEGIN took the lock). */
-  #entered = false;
 
   async get(visitorId: string): Promise<Profile | undefined> {
     this.#assertOpen();
@@ -286,15 +285,7 @@ export class SqliteProfileStore implements ProfileStore {
         }
       } else outcomes = this.#applyBatch.immediate(batch);
     } catch (err) {
-      const now = Date.now();
-      if (this.#busySince === 0) this.#busySince = now;
-      if (
-        this.#shared &&
-        !this.#closed &&
-        !this.#entered &&
-        isBusy(err) &&
-        now - this.#busySince < this.#lockWaitMs
-      ) {
+      if (this.#shared && !this.#closed && !this.#entered && isBusy(err) && this.#mayWaitForLock()) {
         // Another process holds the write lock and nothing of this batch ran: try again on a
         // later turn (events arriving meanwhile join the batch) instead of blocking the loop —
         // for as long as the configured busy timeout, after which the batch fails as before.
@@ -321,6 +312,13 @@ export class SqliteProfileStore implements ProfileStore {
       else if (op.kind === 'exec' && outcome?.kind === 'exec') op.resolve();
       else if (outcome?.kind === 'failed') op.reject(outcome.error);
     });
+  }
+
+  /** Whether a batch that met the write lock may wait longer (for the configured busy timeout). */
+  #mayWaitForLock(): boolean {
+    const now = Date.now();
+    if (this.#busySince === 0) this.#busySince = now;
+    return now - this.#busySince < this.#lockWait.ms;
   }
 
   /** One op inside the batch transaction; reads the row under the write lock. */
