@@ -17,6 +17,8 @@
  *
  * Flags (default first):
  *   --rate 500, --seconds 10, --scenarios 1,2,3
+ *   --baseline 1|0           scenario 1 also against bench/fanout-server.ts (the least any server does
+ *                            for the exchange: a bare node:http fan-out to the same providers), same rate
  *   --probe 1|0              the cross-process probe
  *   --debug 0|1              also ask for `d_debug` (admin token) and print its per-event figure
  *   --pin 0|1                DCS on CPU 0, providers and generator on CPU 1 (taskset)
@@ -62,6 +64,7 @@ const dcsNodeArgs = (args.get('dcs-node-args') ?? '').split(' ').filter((a) => a
 const simsNodeArgs = (args.get('sims-node-args') ?? '').split(' ').filter((a) => a !== '');
 /** Directory for a CPU profile of the DCS over each measured window (needs the probe). */
 const profileDir = args.get('profile');
+const baseline = args.get('baseline') !== '0';
 const scenarios = new Set((args.get('scenarios') ?? '1,2,3').split(',').map(Number));
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -157,6 +160,17 @@ function cpuTimes(): { busy: number; steal: number; total: number } {
   return { busy: total - idle, steal: f[7] ?? 0, total };
 }
 
+/** CPU time (user + system, all threads) a process has used so far, ms, from /proc (Linux). */
+function procCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(f[11]) + Number(f[12])) * 10; // USER_HZ 100
+  } catch {
+    return NaN;
+  }
+}
+
 const settle = () => new Promise((r) => setTimeout(r, 1500)); // catalog swap reaches the server within a second
 const fmt = (ms: number) => `${ms.toFixed(2)} ms`;
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
@@ -172,6 +186,42 @@ interface Probed {
   machineCores: number;
   otherCores: number;
   stealCores: number;
+}
+
+/**
+ * Scenario 1's load against the bare fan-out server (bench/fanout-server.ts) on the same providers:
+ * what the machine costs for the exchange without any of the DCS's work.
+ */
+async function fanoutBaseline(providerUrls: string[]): Promise<{
+  sent: number;
+  ok: number;
+  failed: number;
+  reply: number[];
+  minusCall: number[];
+  cpuUsPerEvent: number;
+}> {
+  const origin = 'http://127.0.0.1:18283';
+  const server = await child(join(here, 'fanout-server.js'), ['18283', JSON.stringify(providerUrls)]);
+  try {
+    const path = () => '/event';
+    await openLoop({ origin, path, ratePerSec: Math.min(rate, 200), seconds: 2 });
+    const cpu0 = procCpuMs(server.proc.pid);
+    const run = await openLoop({ origin, path, ratePerSec: rate, seconds, keepTid: true });
+    const cpuUsPerEvent = ((procCpuMs(server.proc.pid) - cpu0) * 1000) / run.sent;
+    const ok = run.records.filter((r) => r.status === 200);
+    return {
+      sent: run.sent,
+      ok: run.ok,
+      failed: run.failed,
+      reply: ok.map((r) => r.done - r.sent),
+      minusCall: ok
+        .filter((r) => r.debugMs !== undefined)
+        .map((r) => r.done - r.sent - Math.max(...Object.values(r.debugMs!))),
+      cpuUsPerEvent,
+    };
+  } finally {
+    server.proc.kill('SIGTERM');
+  }
 }
 
 async function main(): Promise<void> {
@@ -212,7 +262,13 @@ async function main(): Promise<void> {
   async function measured(
     label: string,
     opts: Parameters<typeof openLoop>[0],
-  ): Promise<{ run: Awaited<ReturnType<typeof openLoop>>; probed?: Probed; outcomes: string }> {
+  ): Promise<{
+    run: Awaited<ReturnType<typeof openLoop>>;
+    probed?: Probed;
+    outcomes: string;
+    /** The DCS's CPU (all its threads, /proc) over the window, µs per event sent. */
+    dcsCpuUsPerEvent: number;
+  }> {
     const before = await outcomes();
     if (probing) {
       const kind = args.get('profile-kind');
@@ -223,10 +279,12 @@ async function main(): Promise<void> {
       localProbe?.resetProbe();
     }
     const cpu0 = cpuTimes();
+    const dcs0 = procCpuMs(audex.proc.pid);
     const run = await openLoop(opts);
     const cpu1 = cpuTimes();
+    const dcsCpuUsPerEvent = ((procCpuMs(audex.proc.pid) - dcs0) * 1000) / run.sent;
     const done = outcomeDelta(before, await outcomes());
-    if (!probing) return { run, outcomes: done };
+    if (!probing) return { run, outcomes: done, dcsCpuUsPerEvent };
     const [dcs, simStats] = await Promise.all([ask(audex.proc, 'read'), ask(sims.proc, 'read')]);
     const gen = localProbe!.readProbe();
     const wall = gen.wallMs;
@@ -244,6 +302,7 @@ async function main(): Promise<void> {
         otherCores: Math.max(0, machineCores - stealCores - ours),
       },
       outcomes: done,
+      dcsCpuUsPerEvent,
     };
   }
 
@@ -300,6 +359,7 @@ async function main(): Promise<void> {
         run: s1,
         probed,
         outcomes: o1,
+        dcsCpuUsPerEvent,
       } = await measured('s1', {
         origin: AUDEX,
         path: eventPath,
@@ -351,6 +411,30 @@ async function main(): Promise<void> {
         );
         console.log(decompositionTable(tl));
         printProcesses(probed);
+      }
+      if (baseline) {
+        const b = await fanoutBaseline(urls.slice(0, 3));
+        const dcs = s1.records.filter((r) => r.status === 200);
+        console.log(
+          `   baseline, bare node:http fan-out to the same providers (bench/fanout-server.ts), same load: sent ${b.sent}, ok ${b.ok}, failed ${b.failed}`,
+        );
+        console.log(
+          `   baseline reply time               p50 ${fmt(pct(b.reply, 50))}  p99 ${fmt(pct(b.reply, 99))}  max ${fmt(Math.max(...b.reply))}`,
+        );
+        console.log(
+          `   baseline minus constant ${PROVIDER_MS} ms      p50 ${fmt(pct(b.reply, 50) - PROVIDER_MS)}  p99 ${fmt(pct(b.reply, 99) - PROVIDER_MS)}`,
+        );
+        console.log(
+          `   baseline, per event minus slowest call p50 ${fmt(pct(b.minusCall, 50))}  p99 ${fmt(pct(b.minusCall, 99))}  (n=${b.minusCall.length}; DCS above: reply p99 ${fmt(
+            pct(
+              dcs.map((r) => r.done - r.sent),
+              99,
+            ),
+          )})`,
+        );
+        console.log(
+          `   CPU per event (all threads, /proc): DCS ${dcsCpuUsPerEvent.toFixed(0)} µs${probing ? ' (probe included)' : ''}, baseline ${b.cpuUsPerEvent.toFixed(0)} µs`,
+        );
       }
     }
 
