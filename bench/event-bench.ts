@@ -14,6 +14,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { haveWrk, load, type LoadResult } from './load.js';
+import { BENCH_TOKEN, COOKIE, EVENT_QUERY, pauseDemoPartner, ready } from './event-setup.js';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2)
@@ -22,12 +23,6 @@ const seconds = Number(args.get('seconds') ?? 10);
 const rounds = Number(args.get('rounds') ?? 2);
 const connections = Number(args.get('connections') ?? 100);
 const workers = Number(args.get('workers') ?? 2);
-
-/** 15 signals (8 c_ keys, 7 d_ keys as DIL sends), 3 d_sid, JSON reply. */
-export const EVENT_QUERY =
-  'd_mid=12345678901234567890123456789012345678&d_orgid=ABC%40AdobeOrg&d_nsid=0&d_rtbd=json&d_jsonv=1&d_dst=1&d_ver=2' +
-  '&c_section=sports&c_lang=pt&c_author=ana&c_tags=football,league&c_page=article&c_cart_value=120&c_newsletter=0&c_device=mobile' +
-  '&d_sid=1001,1002,1003';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const mainJs = join(here, '../src/main.js');
@@ -44,21 +39,6 @@ function startChild(script: string, argv: string[], env: NodeJS.ProcessEnv = {})
       if (d.toString().includes('listening on')) resolve(child);
     });
   });
-}
-
-/** Waits until `url` answers (a clustered server announces itself before its workers listen). */
-async function ready(url: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (
-      await fetch(url).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not come up`);
 }
 
 /** `audex start` on `port` in a fresh data directory, with the demo's partner paused. */
@@ -87,24 +67,6 @@ async function startAudex(port: number, nWorkers: number): Promise<{ child: Chil
   // paused so no provider call is made; `npm run bench:partners` measures the partner path.
   await pauseDemoPartner(`http://127.0.0.1:${port}`);
   return { child, dataDir };
-}
-
-const BENCH_TOKEN = 'bench-admin-token-0123456789';
-const COOKIE = { name: 'audex_uuid', visitors: 10_000 };
-
-async function pauseDemoPartner(base: string): Promise<void> {
-  const headers = { authorization: `Bearer ${BENCH_TOKEN}`, 'content-type': 'application/json' };
-  const current = (await (await fetch(`${base}/api/v1/partners/1`, { headers })).json()) as Record<
-    string,
-    unknown
-  >;
-  const res = await fetch(`${base}/api/v1/partners/1`, {
-    method: 'PUT',
-    headers,
-    body: JSON.stringify({ ...current, status: 'INACTIVE' }),
-  });
-  if (!res.ok) throw new Error(`could not pause the demo partner: ${res.status} ${await res.text()}`);
-  await new Promise((r) => setTimeout(r, 1500)); // the catalog swap reaches the server within a second
 }
 
 /**
