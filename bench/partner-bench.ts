@@ -32,7 +32,7 @@
  *                            (allocation sites of what survives: what scavenges copy and promote)
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -65,6 +65,8 @@ const simsNodeArgs = (args.get('sims-node-args') ?? '').split(' ').filter((a) =>
 /** Directory for a CPU profile of the DCS over each measured window (needs the probe). */
 const profileDir = args.get('profile');
 const baseline = args.get('baseline') !== '0';
+// The probes write their profiles there and the run waits for them: a missing directory hung it.
+if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true });
 const scenarios = new Set((args.get('scenarios') ?? '1,2,3').split(',').map(Number));
 
 const here = fileURLToPath(new URL('.', import.meta.url));
