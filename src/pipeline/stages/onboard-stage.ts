@@ -71,14 +71,17 @@ function onboardCached(ctx: EventContext): void {
 /**
  * The signals the onboarded-trait matcher sees: `ic` = the provider's codes. One map reused by
  * every call: `match` is synchronous and keeps nothing of it, and a new map per answer was a
- * measurable part of an event's allocation.
+ * measurable part of an event's allocation. Between calls `ic` holds an empty list rather than
+ * being deleted: `Map#clear` allocates a new table each time (≈ 3 % of a cached-partner event's
+ * samples in a CPU profile, 3 calls an event), while overwriting the one key does not.
  */
 const codeSignals = new Map<string, readonly string[]>();
+const NO_CODES: readonly string[] = Object.freeze([]);
 
 function realizeCodes(ctx: EventContext, partner: CompiledPartner, codes: readonly string[]): void {
   codeSignals.set('ic', codes);
   const sids = ctx.snapshot.onboardMatcher.match(codeSignals, partner.dataSourceId);
-  codeSignals.clear();
+  codeSignals.set('ic', NO_CODES);
   for (const sid of sids) {
     const trait = ctx.snapshot.traits.get(sid);
     if (trait !== undefined) realize(ctx, trait);
