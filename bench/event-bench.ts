@@ -9,11 +9,11 @@
  * --workers N (default 2; 1 skips the clustered run).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { haveWrk, load, type LoadResult } from './load.js';
+import { cpuMicros, haveWrk, load, type LoadResult } from './load.js';
 import { BENCH_TOKEN, COOKIE, EVENT_QUERY, pauseDemoPartner, ready } from './event-setup.js';
 
 const args = new Map<string, string>();
@@ -67,25 +67,6 @@ async function startAudex(port: number, nWorkers: number): Promise<{ child: Chil
   // paused so no provider call is made; `npm run bench:partners` measures the partner path.
   await pauseDemoPartner(`http://127.0.0.1:${port}`);
   return { child, dataDir };
-}
-
-/**
- * CPU time (user + system, µs) a server process and its cluster workers have used so far, from
- * /proc (Linux; undefined elsewhere). CPU per request is robust to the machine's noise, unlike
- * req/s: it says what each request costs whether or not something else was running.
- */
-function cpuMicros(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean);
-    const ticks = (p: string | number) => {
-      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-      return Number(fields[11]) + Number(fields[12]);
-    };
-    return [pid, ...children].reduce<number>((sum, p) => sum + ticks(p), 0) * (1e6 / 100); // USER_HZ 100
-  } catch {
-    return undefined;
-  }
 }
 
 /** Runs one load and adds the server's CPU µs per request. */

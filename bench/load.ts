@@ -4,7 +4,7 @@
  * visitor cookie from a fixed pool, so profiles are read and written as in production.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -115,4 +115,23 @@ async function autocannonLoad(opts: LoadOptions): Promise<LoadResult> {
     p99ms: r.latency.p99,
     errors: r.errors + r.non2xx,
   };
+}
+
+/**
+ * CPU time (user + system, µs) a server process and its cluster workers have used so far, from
+ * /proc (Linux; undefined elsewhere). CPU per request is robust to the machine's noise, unlike
+ * req/s: it says what each request costs whether or not something else was running.
+ */
+export function cpuMicros(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean);
+    const ticks = (p: string | number) => {
+      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      return Number(fields[11]) + Number(fields[12]);
+    };
+    return [pid, ...children].reduce<number>((sum, p) => sum + ticks(p), 0) * (1e6 / 100); // USER_HZ 100
+  } catch {
+    return undefined;
+  }
 }
