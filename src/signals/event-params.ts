@@ -32,7 +32,7 @@ export interface EventParams {
   /** `d_rtbd=json`: a JSON reply is wanted. */
   rtbd: boolean;
   /** `d_cb`: JSONP callback name (validated). */
-  callback?: string;
+  callback?: string | undefined;
   /** `d_dst=1`: include URL destinations. */
   dst: boolean;
   /** `d_jsonv` (1 default; 0 disables ID syncs in the reply). */
@@ -42,34 +42,44 @@ export interface EventParams {
   /** `d_sid`: trait ids to realise directly. */
   sids: number[];
   /** `d_tdpid`: evaluate only traits of this data source. */
-  tdpid?: number;
+  tdpid?: number | undefined;
   /** `d_tdpid_ic`: the same, by integration code. */
-  tdpidIc?: string;
+  tdpidIc?: string | undefined;
   /** `d_uuid`: visitor id for server-to-server calls (validated: 38 digits). */
-  uuid?: string;
+  uuid?: string | undefined;
   declared: DeclaredId[];
   /** `d_nsid`: container namespace (ID sync). */
-  nsid?: string;
+  nsid?: string | undefined;
   consent: ConsentParams;
   /** `d_debug=1`: per-stage and per-partner outcomes in the reply (admin token only). */
   debug: boolean;
   /** Non-fatal coded errors collected while parsing. */
   errors: WireError[];
   /** Set when the whole request must be ignored (error 311). */
-  fatal?: WireError;
+  fatal?: WireError | undefined;
 }
 
+/**
+ * Every field is present from the start, the optional ones as `undefined`, so each event's params
+ * keep one hidden class while parsing fills them (a field added later would change it per request).
+ */
 export function emptyEventParams(): EventParams {
   return {
     signals: new Map(),
     rtbd: false,
+    callback: undefined,
     dst: false,
     jsonv: 1,
     cts: 0,
     sids: [],
+    tdpid: undefined,
+    tdpidIc: undefined,
+    uuid: undefined,
     declared: [],
+    nsid: undefined,
     consent: {},
     debug: false,
     errors: [],
+    fatal: undefined,
   };
 }

@@ -170,6 +170,52 @@ describe('parseEventParams: never throws', () => {
   });
 });
 
+describe('parseEventParams: plain and percent-encoded pairs read the same', () => {
+  // The scanner cuts a plain pair straight from the text and checks a plain key's name as it
+  // scans; a pair with an escape is decoded and its key checked with the AAM key regex. Encoding
+  // every character (but the value's separating commas) must change nothing in what is read.
+  const keyChar = fc.constantFrom(...'abcXYZ09_-.!~ é'.split(''), 'd_', 'c_', 'p_');
+  const valueChar = fc.constantFrom(...'ab19,"=.!~ é\u0001-_'.split(''));
+  const key = fc.oneof(
+    fc.constantFrom('d_sid', 'd_rtbd', 'd_cb', 'd_cid', 'd_cid_ic', 'd_uuid', 'd_zx', 'd_bogus', 'gdpr'),
+    fc.constantFrom('gpp_sid', 'ts', 'd_dpid', 'd_dpuuid', 'c_section'),
+    fc.array(keyChar, { maxLength: 8 }).map((cs) => cs.join('')),
+  );
+  const value = fc.array(valueChar, { maxLength: 10 }).map((cs) => cs.join(''));
+  const pairs = fc.array(fc.tuple(key, fc.option(value, { nil: undefined })), { maxLength: 8 });
+  const encodeAll = (s: string) =>
+    [...s].map((ch) => (ch === ',' ? ',' : encodeURIComponent(ch).replace(/^[^%]/, (c) => hex(c)))).join('');
+  const hex = (ch: string) => `%${ch.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`;
+  const text = (ps: Array<[string, string | undefined]>, enc: (s: string) => string) =>
+    ps.map(([k, v]) => (v === undefined ? enc(k) : `${enc(k)}=${enc(v)}`)).join('&');
+  const view = (raw: string) => {
+    const p = parse(raw);
+    return { ...p, signals: [...p.signals] };
+  };
+
+  it('holds for random keys and values', () => {
+    fc.assert(
+      fc.property(pairs, (ps) => {
+        expect(view(text(ps, encodeAll))).toEqual(view(text(ps, (s) => s)));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('reads the benchmark query the same plain and encoded', () => {
+    const raw = 'd_orgid=ABC%40AdobeOrg&c_tags=football,league&d_sid=1001,1002&c_x.y=1&.c=2&c_q="a,b"';
+    const p = view(raw);
+    expect(p.signals).toEqual([
+      ['d_orgid', ['ABC@AdobeOrg']],
+      ['c_tags', ['football', 'league']],
+      ['c_x.y', ['1']],
+      ['c_q', ['a,b']],
+    ]);
+    expect(p.sids).toEqual([1001, 1002]);
+    expect(p.errors.map((e) => e.code)).toEqual([353]);
+  });
+});
+
 describe('parseEventParams: reply format after 311', () => {
   it('still honours d_rtbd=json and a valid d_cb so the caller can read the error', () => {
     const p = parse('c_%zz=1&d_rtbd=json&d_cb=cb1');

@@ -29,7 +29,7 @@ const MAX_IDS_PER_DPID = 3;
  * `d_` keys that are platform signals or client bookkeeping (DIL, VisitorAPI, media pixels):
  * accepted as ordinary signals so rules can use them. Any other unknown `d_` key gets 352.
  */
-const D_SIGNAL_KEYS = new Set([
+const D_SIGNAL_KEYS = [
   'd_mid',
   'd_orgid',
   'd_ver',
@@ -70,42 +70,151 @@ const D_SIGNAL_KEYS = new Set([
   'd_lat',
   'd_long',
   'd_isp',
-]);
+];
 
 /** Unprefixed keys that are not signals: cache busters and legacy id keys handled elsewhere. */
-const IGNORED_KEYS = new Set(['_ts', 'ts']);
+const IGNORED_KEYS = ['_ts', 'ts'];
+
+/** What a key is, looked up once per pair; a key not listed is a signal (or 352 if it starts `d_`). */
+const enum Kind {
+  /** A `d_` control key with its own meaning (`applyControl`). */
+  Control,
+  /** A `d_` platform signal accepted as an ordinary signal. */
+  DSignal,
+  Consent,
+  Ignored,
+  LegacyDpid,
+  LegacyDpuuid,
+}
+
+const KINDS = new Map<string, Kind>([
+  ...[
+    'd_rtbd',
+    'd_cb',
+    'd_dst',
+    'd_jsonv',
+    'd_cts',
+    'd_debug',
+    'd_nsid',
+    'd_sid',
+    'd_tdpid',
+    'd_tdpid_ic',
+    'd_uuid',
+    'd_cid',
+    'd_cid_ic',
+  ].map((k): [string, Kind] => [k, Kind.Control]),
+  ...D_SIGNAL_KEYS.map((k): [string, Kind] => [k, Kind.DSignal]),
+  ...['gdpr', 'gdpr_consent', 'gpp', 'us_privacy', 'gpp_sid'].map((k): [string, Kind] => [k, Kind.Consent]),
+  ...IGNORED_KEYS.map((k): [string, Kind] => [k, Kind.Ignored]),
+  ['d_dpid', Kind.LegacyDpid],
+  ['dpid', Kind.LegacyDpid],
+  ['d_dpuuid', Kind.LegacyDpuuid],
+  ['dpuuid', Kind.LegacyDpuuid],
+]);
+
+const AMP = 38;
+const EQ = 61;
+const PERCENT = 37;
+const PLUS = 43;
+const COMMA = 44;
+const QUOTE = 34;
 
 /**
  * Parses `raw` (a query string without `?`, or a form body) into `params`. Call once per source;
  * GET query and POST body of one request accumulate into the same params.
+ *
+ * One scan of character codes finds each pair's key and value and notes what they hold (an escape,
+ * a `+`, a comma; for the key, whether it is a valid key name), so a plain pair — nearly every pair
+ * a tag sends — is cut from `raw` without decoding, splitting or a regex. A key with an escape is
+ * decoded and checked against `KEY_RE`, as the AAM rule reads.
  */
 export function parseEventParams(raw: string, limits: SignalLimits, params: EventParams): void {
   if (raw === '') return;
   let legacyDpid: string | undefined;
   let legacyDpuuid: string | undefined;
-  let start = 0;
-  while (start <= raw.length && params.fatal === undefined) {
-    let end = raw.indexOf('&', start);
-    if (end === -1) end = raw.length;
-    if (end > start) {
-      const pair = raw.slice(start, end);
-      const eq = pair.indexOf('=');
-      const key = decode(eq === -1 ? pair : pair.slice(0, eq));
-      const rawValue = eq === -1 ? '' : pair.slice(eq + 1);
-      if (key === undefined) {
-        params.fatal = wireError('INVALID_PARAMETERS', 'malformed percent-encoding in a key');
-        break;
-      }
-      if (key === 'd_dpid' || key === 'dpid') legacyDpid = decodeOrFail(rawValue, params);
-      else if (key === 'd_dpuuid' || key === 'dpuuid') legacyDpuuid = decodeOrFail(rawValue, params);
-      else applyPair(key, rawValue, limits, params);
+  const n = raw.length;
+  let i = 0;
+  while (i < n && params.fatal === undefined) {
+    const ks = i;
+    let keyEscaped = false;
+    let keyBad = false;
+    let keyLetter = false;
+    let c = 0;
+    for (; i < n; i++) {
+      c = raw.charCodeAt(i);
+      if (c === AMP || c === EQ) break;
+      const lower = c | 0x20;
+      if (lower >= 97 && lower <= 122) keyLetter = true;
+      else if ((c >= 48 && c <= 57) || c === 95 || c === 45) continue;
+      else if (c === 46) keyBad ||= !keyLetter;
+      else if (c === PERCENT || c === PLUS) keyEscaped = true;
+      else keyBad = true;
     }
-    start = end + 1;
+    const ke = i;
+    let vs = i;
+    let valueEscaped = false;
+    let comma = false;
+    if (c === EQ && i < n) {
+      vs = ++i;
+      for (; i < n; i++) {
+        c = raw.charCodeAt(i);
+        if (c === AMP) break;
+        if (c === PERCENT || c === PLUS) valueEscaped = true;
+        else if (c === COMMA) comma = true;
+      }
+    }
+    const ve = i;
+    i++;
+    if (ve === ks) continue; // an empty pair (`&&`)
+    const key = keyEscaped ? decode(raw.slice(ks, ke)) : raw.slice(ks, ke);
+    if (key === undefined) {
+      params.fatal = wireError('INVALID_PARAMETERS', 'malformed percent-encoding in a key');
+      break;
+    }
+    const value: Value = { raw, start: vs, end: ve, escaped: valueEscaped, comma };
+    const kind = KINDS.get(key);
+    if (kind === undefined) {
+      if (key.startsWith('d_')) {
+        if (decodeOrFail(value, params) !== undefined)
+          params.errors.push(wireError('UNKNOWN_D_KEY', key.slice(0, 64)));
+      } else if (keyEscaped ? !KEY_RE.test(key) : keyBad || !keyLetter) {
+        params.errors.push(wireError('INVALID_KEY', key.slice(0, 64)));
+      } else addValues(key, value, limits, params);
+      continue;
+    }
+    switch (kind) {
+      case Kind.Control:
+        applyControl(key, value, params);
+        break;
+      case Kind.DSignal:
+        if (decodeOrFail(value, params) !== undefined) addValues(key, value, limits, params);
+        break;
+      case Kind.Consent:
+        applyConsent(key, value, params);
+        break;
+      case Kind.LegacyDpid:
+        legacyDpid = decodeOrFail(value, params);
+        break;
+      case Kind.LegacyDpuuid:
+        legacyDpuuid = decodeOrFail(value, params);
+        break;
+      case Kind.Ignored:
+        break;
+    }
   }
   if (params.fatal !== undefined) return salvageReplyFormat(raw, params);
   if (legacyDpid !== undefined || legacyDpuuid !== undefined) {
     addDeclared(params, legacyDpid ?? '', legacyDpuuid ?? '', undefined, 'd_dpid/d_dpuuid');
   }
+}
+
+/** A pair's value: `raw[start, end)`, still encoded, and whether it holds an escape or a comma. */
+interface Value {
+  raw: string;
+  start: number;
+  end: number;
+  escaped: boolean;
+  comma: boolean;
 }
 
 /**
@@ -119,36 +228,25 @@ function salvageReplyFormat(raw: string, params: EventParams): void {
   }
 }
 
-function applyPair(key: string, rawValue: string, limits: SignalLimits, params: EventParams): void {
-  if (key.startsWith('d_')) return applyControl(key, rawValue, limits, params);
+function applyConsent(key: string, raw: Value, params: EventParams): void {
+  const v = decodeOrFail(raw, params);
+  if (v === undefined) return;
   switch (key) {
-    case 'gdpr': {
-      const v = decodeOrFail(rawValue, params);
+    case 'gdpr':
       if (v === '0' || v === '1') params.consent.gdpr = v === '1' ? 1 : 0;
       return;
-    }
-    case 'gdpr_consent':
-      return setConsent(params, 'gdprConsent', rawValue);
-    case 'gpp':
-      return setConsent(params, 'gpp', rawValue);
-    case 'us_privacy':
-      return setConsent(params, 'usPrivacy', rawValue);
-    case 'gpp_sid': {
-      const v = decodeOrFail(rawValue, params);
-      if (v !== undefined) params.consent.gppSid = v.split(',').map(Number).filter(Number.isInteger);
+    case 'gpp_sid':
+      params.consent.gppSid = v.split(',').map(Number).filter(Number.isInteger);
       return;
-    }
   }
-  if (IGNORED_KEYS.has(key)) return;
-  if (!KEY_RE.test(key)) {
-    params.errors.push(wireError('INVALID_KEY', key.slice(0, 64)));
-    return;
-  }
-  addValues(key, rawValue, limits, params);
+  if (v === '' || v.length > 8192) return;
+  if (key === 'gdpr_consent') params.consent.gdprConsent = v;
+  else if (key === 'gpp') params.consent.gpp = v;
+  else params.consent.usPrivacy = v;
 }
 
-function applyControl(key: string, rawValue: string, limits: SignalLimits, params: EventParams): void {
-  const value = decodeOrFail(rawValue, params);
+function applyControl(key: string, raw: Value, params: EventParams): void {
+  const value = decodeOrFail(raw, params);
   if (value === undefined) return;
   switch (key) {
     case 'd_rtbd':
@@ -174,16 +272,23 @@ function applyControl(key: string, rawValue: string, limits: SignalLimits, param
       params.nsid = value;
       return;
     case 'd_sid':
-      for (const part of value.split(',')) {
-        if (part === '') continue;
-        if (/^\d{1,15}$/.test(part)) params.sids.push(Number(part));
-        else params.errors.push(wireError('INVALID_SID', part.slice(0, 32)));
+      for (let from = 0; from <= value.length;) {
+        let end = value.indexOf(',', from);
+        if (end === -1) end = value.length;
+        if (end > from) {
+          const sid = digits(value, from, end);
+          if (sid >= 0) params.sids.push(sid);
+          else params.errors.push(wireError('INVALID_SID', value.slice(from, end).slice(0, 32)));
+        }
+        from = end + 1;
       }
       return;
-    case 'd_tdpid':
-      if (/^\d{1,15}$/.test(value)) params.tdpid = Number(value);
+    case 'd_tdpid': {
+      const dpid = digits(value, 0, value.length);
+      if (dpid >= 0) params.tdpid = dpid;
       else params.errors.push(wireError('INVALID_DATA_SOURCE', value.slice(0, 32)));
       return;
+    }
     case 'd_tdpid_ic':
       params.tdpidIc = value;
       return;
@@ -205,8 +310,18 @@ function applyControl(key: string, rawValue: string, limits: SignalLimits, param
       return;
     }
   }
-  if (D_SIGNAL_KEYS.has(key)) addValues(key, rawValue, limits, params);
-  else params.errors.push(wireError('UNKNOWN_D_KEY', key.slice(0, 64)));
+}
+
+/** `s[from, to)` as a number when it is 1 to 15 decimal digits (`/^\d{1,15}$/`), else -1. */
+function digits(s: string, from: number, to: number): number {
+  if (to <= from || to - from > 15) return -1;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
 }
 
 function addDeclared(
@@ -239,7 +354,7 @@ function addDeclared(
   params.declared.push(ic === undefined ? { dpid: dpid as number, id, authState } : { ic, id, authState });
 }
 
-function addValues(key: string, rawValue: string, limits: SignalLimits, params: EventParams): void {
+function addValues(key: string, value: Value, limits: SignalLimits, params: EventParams): void {
   const signals = params.signals;
   let values = signals.get(key);
   if (values === undefined) {
@@ -247,27 +362,42 @@ function addValues(key: string, rawValue: string, limits: SignalLimits, params: 
     values = [];
     signals.set(key, values);
   }
+  const { raw, start, end } = value;
   // A double-quoted value is one value (AAM §2.6: `age="41 to 55"`); otherwise split serialised values.
-  const quoted = rawValue.length >= 2 && rawValue.startsWith('"') && rawValue.endsWith('"');
-  const quotedEnc = rawValue.length >= 6 && rawValue.startsWith('%22') && rawValue.endsWith('%22');
-  if (quoted || quotedEnc) {
-    const inner = quoted ? rawValue.slice(1, -1) : rawValue.slice(3, -3);
-    return pushValue(values, inner, limits, params);
-  }
-  let from = 0;
-  while (from <= rawValue.length) {
-    let comma = rawValue.indexOf(',', from);
-    if (comma === -1) comma = rawValue.length;
-    if (comma > from) pushValue(values, rawValue.slice(from, comma), limits, params);
-    if (params.fatal !== undefined) return;
-    from = comma + 1;
+  const length = end - start;
+  const quoted = length >= 2 && raw.charCodeAt(start) === QUOTE && raw.charCodeAt(end - 1) === QUOTE;
+  if (quoted) pushValue(values, raw, start + 1, end - 1, value.escaped, limits, params);
+  else if (value.escaped && length >= 6 && raw.startsWith('%22', start) && raw.endsWith('%22', end))
+    pushValue(values, raw, start + 3, end - 3, true, limits, params);
+  else if (!value.comma) pushValue(values, raw, start, end, value.escaped, limits, params);
+  else {
+    for (let from = start; from <= end;) {
+      let comma = raw.indexOf(',', from);
+      if (comma === -1 || comma > end) comma = end;
+      if (comma > from) pushValue(values, raw, from, comma, value.escaped, limits, params);
+      if (params.fatal !== undefined) return;
+      from = comma + 1;
+    }
   }
   if (values.length === 0) signals.delete(key);
 }
 
-function pushValue(values: string[], raw: string, limits: SignalLimits, params: EventParams): void {
-  const value = decodeOrFail(raw, params);
-  if (value === undefined || value === '') return;
+function pushValue(
+  values: string[],
+  raw: string,
+  from: number,
+  to: number,
+  escaped: boolean,
+  limits: SignalLimits,
+  params: EventParams,
+): void {
+  if (to <= from) return;
+  const value = escaped ? decode(raw.slice(from, to)) : raw.slice(from, to);
+  if (value === undefined) {
+    params.fatal = wireError('INVALID_PARAMETERS', 'malformed percent-encoding');
+    return;
+  }
+  if (value === '') return;
   if (values.length >= limits.maxValuesPerKey || value.length > limits.maxValueLength)
     return limitHit(params);
   values.push(value);
@@ -277,13 +407,10 @@ function limitHit(params: EventParams): void {
   if (!params.errors.some((e) => e.code === 354)) params.errors.push(wireError('SIGNAL_LIMIT'));
 }
 
-function setConsent(params: EventParams, field: 'gdprConsent' | 'gpp' | 'usPrivacy', raw: string): void {
-  const v = decodeOrFail(raw, params);
-  if (v !== undefined && v !== '' && v.length <= 8192) params.consent[field] = v;
-}
-
-function decodeOrFail(raw: string, params: EventParams): string | undefined {
-  const v = decode(raw);
+function decodeOrFail(value: Value, params: EventParams): string | undefined {
+  const text = value.raw.slice(value.start, value.end);
+  if (!value.escaped) return text;
+  const v = decode(text);
   if (v === undefined) params.fatal = wireError('INVALID_PARAMETERS', 'malformed percent-encoding');
   return v;
 }
