@@ -66,9 +66,17 @@ export interface App {
 export async function createApp(config: Readonly<AudexConfig>, opts: AppOptions = {}): Promise<App> {
   const now = opts.now ?? Date.now;
   // The store is built before the logger exists; its reports go to the logger once there is one.
-  const report: { corrupt: CorruptProfileHandler } = { corrupt: () => {} };
+  const report: { corrupt: CorruptProfileHandler; storageError: (err: unknown) => void } = {
+    corrupt: () => {},
+    storageError: () => {},
+  };
   const stores =
-    opts.stores ?? (await buildStores(config, (visitorId, reason) => report.corrupt(visitorId, reason)));
+    opts.stores ??
+    (await buildStores(
+      config,
+      (visitorId, reason) => report.corrupt(visitorId, reason),
+      (err) => report.storageError(err),
+    ));
   const demoSeeded =
     config.demo && opts.seedDemo !== false ? await seedDemoWorkspace(stores.catalog, now()) : false;
   // The demo's data provider runs embedded (the reference partner-sim, 15 ms answers) on a loopback port.
@@ -107,6 +115,7 @@ export async function createApp(config: Readonly<AudexConfig>, opts: AppOptions 
       'stored profile could not be decoded; quarantined and started afresh',
     );
   };
+  report.storageError = (err) => server.log.error({ err }, 'profile write-behind flush failed; retrying');
   const current = (): CatalogSnapshot => catalog.current;
   const eventLog: EventLog | undefined =
     opts.eventLog ??
@@ -205,13 +214,16 @@ export async function createApp(config: Readonly<AudexConfig>, opts: AppOptions 
 async function buildStores(
   config: Readonly<AudexConfig>,
   onCorruptProfile: CorruptProfileHandler,
+  onStorageError: (err: unknown) => void,
 ): Promise<Stores> {
   if (config.storage === 'memory') return createMemoryStores();
   return createSqliteStores({
     onCorruptProfile,
+    onStorageError,
     dataDir: config.dataDir,
     synchronous: config.sqliteSynchronous,
     profileCacheSize: config.profileCacheSize,
+    profileWriteBehindMs: config.profileWriteBehindMs,
     sharedWriters: config.workers > 1,
   });
 }

@@ -54,6 +54,13 @@ export interface AudexConfig {
    * against storage before using it, so no worker serves a copy another has changed since.
    */
   profileCacheSize: number;
+  /**
+   * SQLite with one process: an event's profile write is appended to a journal (durable before the
+   * reply, as a commit is) and profiles are written to the table every this many ms, each once
+   * whatever the number of its events. Default 5000; `0` writes every event to the table. Ignored
+   * with several workers (they share the table and must see each other's writes).
+   */
+  profileWriteBehindMs: number;
   eventLog: { enabled: boolean; maxBytes: number };
   dcs: DcsConfig;
 }
@@ -69,6 +76,7 @@ export const DEFAULTS: AudexConfig = {
   sqliteSynchronous: 'NORMAL',
   profileRetentionDays: 120,
   profileCacheSize: 50_000,
+  profileWriteBehindMs: 5000,
   eventLog: { enabled: true, maxBytes: 64 * 1024 * 1024 },
   dcs: {
     region: 1,
@@ -106,6 +114,7 @@ export const CONFIG_SCHEMA = {
     sqliteSynchronous: { enum: ['NORMAL', 'FULL'] },
     profileRetentionDays: int(1, 3650),
     profileCacheSize: int(0, 10_000_000),
+    profileWriteBehindMs: int(0, 3_600_000),
     eventLog: {
       type: 'object',
       additionalProperties: false,

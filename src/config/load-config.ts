@@ -21,6 +21,7 @@ export const ENV_VARS: Readonly<Record<string, string>> = {
   AUDEX_WORKERS: 'workers',
   AUDEX_SQLITE_SYNCHRONOUS: 'sqliteSynchronous',
   AUDEX_PROFILE_CACHE_SIZE: 'profileCacheSize',
+  AUDEX_PROFILE_WRITE_BEHIND_MS: 'profileWriteBehindMs',
   AUDEX_EVENT_BUDGET_MS: 'dcs.eventBudgetMs',
   AUDEX_COOKIE_NAME: 'dcs.cookieName',
   AUDEX_COOKIE_DOMAIN: 'dcs.cookieDomain',
@@ -82,6 +83,7 @@ const NUMERIC = new Set([
   'workers',
   'profileRetentionDays',
   'profileCacheSize',
+  'profileWriteBehindMs',
   'dcs.eventBudgetMs',
   'dcs.region',
 ]);

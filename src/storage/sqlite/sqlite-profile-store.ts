@@ -28,6 +28,7 @@ import { applyDelta, emptyProfile, type Profile, type ProfileDelta } from '../..
 import { decodeProfile, encodeProfile, ProfileDecodeError } from '../../profiles/profile-codec.js';
 import type { MergeBasis, ProfileStore } from '../ports.js';
 import { STILL_CURRENT } from '../profile-cache.js';
+import { ProfileWriteBehind, type WriteBehindOptions } from './profile-write-behind.js';
 
 type Op =
   | {
@@ -69,6 +70,12 @@ export interface SqliteProfileStoreOptions {
    * later turn instead of sleeping in SQLite's busy handler, which would stall the event loop.
    */
   shared?: boolean;
+  /**
+   * Write-behind through a journal (`profile-write-behind.ts`), for a database this process alone
+   * writes; ignored with `shared`. If another store owns the directory's journal, writes go to the
+   * table directly.
+   */
+  writeBehind?: WriteBehindOptions;
 }
 
 type Read = {
@@ -102,6 +109,9 @@ export class SqliteProfileStore implements ProfileStore {
   readonly #lockWait: { off: () => void; on: () => void; ms: number };
   /** Set once a batch transaction has begun (its BEGIN took the lock). */
   #entered = false;
+  /** Write-behind, when this process owns the database; merges and deletes then go to the journal. */
+  readonly #wb: ProfileWriteBehind | undefined;
+  readonly #execBatch;
 
   constructor(db: Database.Database, opts: SqliteProfileStoreOptions = {}) {
     this.#onCorrupt = opts.onCorrupt;
@@ -131,6 +141,13 @@ export class SqliteProfileStore implements ProfileStore {
       return ops.map((op) => this.#apply(op));
     });
     this.#readBatch = db.transaction((reads: readonly Read[]) => reads.map((r) => this.#read(r)));
+    this.#execBatch = db.transaction((ops: ReadonlyArray<{ run: () => void }>) => {
+      for (const op of ops) op.run();
+    });
+    this.#wb =
+      opts.writeBehind !== undefined && !this.#shared
+        ? ProfileWriteBehind.open(db, opts.writeBehind)
+        : undefined;
     // SQLite applies `PRAGMA busy_timeout` when the statement is prepared, so it is issued anew
     // each time (`db.pragma`) rather than kept as a prepared statement.
     const ms = Number(db.pragma('busy_timeout', { simple: true }));
@@ -139,6 +156,11 @@ export class SqliteProfileStore implements ProfileStore {
       on: () => db.pragma(`busy_timeout = ${ms}`),
       ms,
     };
+  }
+
+  /** Whether merges go to the journal (this store owns it). */
+  get writesBehind(): boolean {
+    return this.#wb !== undefined;
   }
 
   async get(visitorId: string): Promise<Profile | undefined> {
@@ -165,6 +187,13 @@ export class SqliteProfileStore implements ProfileStore {
   }
 
   #load(visitorId: string): Profile | undefined {
+    const pending = this.#wb?.peek(visitorId);
+    if (pending !== undefined) {
+      if (pending.data === undefined) return undefined;
+      const profile = decodeProfile(pending.data);
+      profile.rev = pending.rev;
+      return profile;
+    }
     const row = this.#sql.get.get(visitorId) as StoredRow | undefined;
     if (row === undefined) return undefined;
     const profile = decodeProfile(row.json);
@@ -173,7 +202,9 @@ export class SqliteProfileStore implements ProfileStore {
   }
 
   #readNow(visitorId: string, knownRev: number | undefined): Profile | undefined | typeof STILL_CURRENT {
-    if (knownRev !== undefined && this.#sql.rev.get(visitorId) === knownRev) return STILL_CURRENT;
+    const pendingRev = this.#wb?.peek(visitorId)?.rev;
+    const rev = pendingRev ?? (knownRev === undefined ? undefined : this.#sql.rev.get(visitorId));
+    if (knownRev !== undefined && rev === knownRev && rev !== 0) return STILL_CURRENT;
     return this.#load(visitorId);
   }
 
@@ -242,6 +273,9 @@ export class SqliteProfileStore implements ProfileStore {
 
   async purgeInactive(olderThan: number): Promise<number> {
     this.#assertOpen();
+    // Rare maintenance: the pending profiles go to the table first, so the purge sees every `seen`.
+    this.#flush();
+    this.#wb?.flushAll();
     return this.#sql.purge.run(olderThan).changes;
   }
 
@@ -252,6 +286,7 @@ export class SqliteProfileStore implements ProfileStore {
     // Flushing is synchronous, so queued reads and merges are settled before this resolves.
     this.#flushReads();
     this.#flush();
+    this.#wb?.close();
   }
 
   #enqueue(op: Pending): void {
@@ -273,6 +308,7 @@ export class SqliteProfileStore implements ProfileStore {
     const batch = this.#queue;
     this.#queue = [];
     if (batch.length === 0) return;
+    if (this.#wb !== undefined) return this.#flushBehind(batch, this.#wb);
     let outcomes: Outcome[];
     this.#entered = false;
     try {
@@ -312,6 +348,86 @@ export class SqliteProfileStore implements ProfileStore {
       else if (op.kind === 'exec' && outcome?.kind === 'exec') op.resolve();
       else if (outcome?.kind === 'failed') op.reject(outcome.error);
     });
+  }
+
+  /**
+   * The group commit in write-behind mode: merges and deletes become journal records, written with
+   * one call; identity links (`exec`) still commit to their tables, in one transaction. Each op
+   * settles once what it wrote is durable.
+   */
+  #flushBehind(batch: Pending[], wb: ProfileWriteBehind): void {
+    const outcomes = batch.map((op) => (op.kind === 'exec' ? EXEC_DONE : this.#applyBehind(op, wb)));
+    let journalError: unknown;
+    try {
+      wb.commit();
+    } catch (err) {
+      journalError = err;
+    }
+    const execs = batch.filter((op) => op.kind === 'exec');
+    let execError: unknown;
+    if (execs.length > 0) {
+      try {
+        this.#execBatch.immediate(execs);
+      } catch (err) {
+        execError = err;
+      }
+    }
+    batch.forEach((op, i) => {
+      const outcome = outcomes[i];
+      if (op.kind === 'exec') {
+        if (execError !== undefined) op.reject(execError);
+        else op.resolve();
+      } else if (outcome?.kind === 'failed') op.reject(outcome.error);
+      else if (journalError !== undefined) op.reject(journalError);
+      else if (op.kind === 'merge' && outcome?.kind === 'merge') op.resolve(outcome.profile);
+      else if (op.kind === 'delete' && outcome?.kind === 'delete') op.resolve(outcome.deleted);
+    });
+  }
+
+  /** A merge or delete in write-behind mode: the same revision rules, written to the journal. */
+  #applyBehind(op: Exclude<Op, { kind: 'exec' }>, wb: ProfileWriteBehind): Outcome {
+    const pending = wb.peek(op.visitorId);
+    const rev =
+      pending !== undefined ? pending.rev : ((this.#sql.rev.get(op.visitorId) as number | undefined) ?? 0);
+    if (op.kind === 'delete') {
+      const exists = pending !== undefined ? pending.data !== undefined : rev > 0;
+      if (exists) wb.delete(op.visitorId);
+      return { kind: 'delete', deleted: exists };
+    }
+    try {
+      let profile: Profile;
+      if (op.basis !== undefined && op.basis.rev === rev) profile = op.basis.merged;
+      else {
+        profile =
+          pending !== undefined
+            ? pending.data === undefined
+              ? emptyProfile(op.now)
+              : decodeProfile(pending.data)
+            : this.#storedForMerge(op.visitorId, op.now);
+        applyDelta(profile, op.delta, op.now);
+      }
+      const data = encodeProfile(profile);
+      wb.put(op.visitorId, rev + 1, profile.seen, data);
+      profile.rev = rev + 1;
+      return { kind: 'merge', profile };
+    } catch (error) {
+      return { kind: 'failed', error };
+    }
+  }
+
+  /** The table's profile to apply a delta to; a row that cannot be decoded is quarantined and started afresh. */
+  #storedForMerge(visitorId: string, now: number): Profile {
+    const row = this.#sql.get.get(visitorId) as StoredRow | undefined;
+    if (row === undefined) return emptyProfile(now);
+    try {
+      return decodeProfile(row.json);
+    } catch (err) {
+      if (!(err instanceof ProfileDecodeError)) throw err;
+      const bytes = typeof row.json === 'string' ? Buffer.from(row.json) : row.json;
+      this.#sql.quarantine.run(visitorId, bytes, row.rev, err.message, now);
+      this.#onCorrupt?.(visitorId, err.message);
+      return emptyProfile(now);
+    }
   }
 
   /** Whether a batch that met the write lock may wait longer (for the configured busy timeout). */

@@ -3,7 +3,7 @@
  * dir removed afterwards), plus SQLite's own promises: persistence, several connections (worker
  * processes) on one file, group commit atomicity, migrations, and the lazily loaded driver.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ import { profileStoreContract } from '../contract/profile-store.contract.js';
 import { tokenStoreContract } from '../contract/token-store.contract.js';
 import { DB_FILE } from './sqlite-database.js';
 import { SCHEMA_VERSION } from './sqlite-migrations.js';
-import { createSqliteStores, migrateSqlite } from './sqlite-stores.js';
+import { createSqliteStores, JOURNAL_DIR, migrateSqlite } from './sqlite-stores.js';
 import { runConcurrentWriter } from './sqlite-test-writer.js';
 
 const root = mkdtempSync(join(tmpdir(), 'audex-sqlite-'));
@@ -46,6 +46,18 @@ profileStoreContract('sqlite behind the profile cache, shared with other writers
   });
   return { store: stores.profiles, cleanup: () => stores.close() };
 });
+profileStoreContract('sqlite writing behind through the journal', async () => {
+  const stores = await createSqliteStores({ dataDir: freshDir(), profileWriteBehindMs: 20 });
+  return { store: stores.profiles, cleanup: () => stores.close() };
+});
+profileStoreContract('sqlite writing behind, behind the profile cache', async () => {
+  const stores = await createSqliteStores({
+    dataDir: freshDir(),
+    profileCacheSize: 1000,
+    profileWriteBehindMs: 60_000,
+  });
+  return { store: stores.profiles, cleanup: () => stores.close() };
+});
 identityStoreContract('sqlite', harness('identity'));
 tokenStoreContract('sqlite', harness('tokens'));
 
@@ -57,6 +69,142 @@ async function rawDb(dataDir: string) {
 
 const T0 = 1_790_000_000_000;
 const realize1: ProfileDelta = { realize: [{ traitId: 1, ttlDays: 120 }] };
+
+/** The table's row for a visitor, read on a separate connection. */
+async function tableRow(dataDir: string, visitorId: string) {
+  const db = await rawDb(dataDir);
+  try {
+    return db.prepare('SELECT rev FROM profiles WHERE visitor_id = ?').get(visitorId) as
+      { rev: number } | undefined;
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * What a crash leaves: the database files and the journal as they are while the stores are open,
+ * copied to a new data directory (the owner file names this live process, which is not the owner
+ * of the copy: it is replayed as a dead owner's would be).
+ */
+function crashCopy(dataDir: string): string {
+  const copy = freshDir();
+  cpSync(dataDir, copy, { recursive: true });
+  return copy;
+}
+
+describe('sqlite write-behind', () => {
+  it('serves a write from the journal at once, and writes it to the table at the next flush', async () => {
+    const dataDir = freshDir();
+    const stores = await createSqliteStores({ dataDir, profileWriteBehindMs: 50 });
+    try {
+      const written = await stores.profiles.merge('v', realize1, T0);
+      expect(await stores.profiles.get('v')).toEqual(written);
+      expect(await tableRow(dataDir, 'v')).toBeUndefined();
+      await expect.poll(() => tableRow(dataDir, 'v'), { timeout: 5000 }).toEqual({ rev: 1 });
+      await expect.poll(() => readdirSync(join(dataDir, JOURNAL_DIR)).sort()).toEqual(['2.journal', 'owner']);
+      expect(await stores.profiles.get('v')).toEqual(written);
+    } finally {
+      await stores.close();
+    }
+    // Closing writes everything and leaves no journal behind.
+    expect(readdirSync(join(dataDir, JOURNAL_DIR))).toEqual([]);
+  });
+
+  it('replays the journal after a crash: every acknowledged write, a deletion included, a torn tail ignored', async () => {
+    const dataDir = freshDir();
+    const stores = await createSqliteStores({
+      dataDir,
+      profileWriteBehindMs: 60_000,
+      synchronous: 'FULL', // the journal is fsynced at each group commit
+    });
+    let copy: string;
+    try {
+      await stores.profiles.merge('kept', realize1, T0);
+      await stores.profiles.merge('kept', realize1, T0 + 1);
+      await stores.profiles.merge('gone', realize1, T0);
+      await stores.profiles.delete('gone');
+      copy = crashCopy(dataDir);
+      // A record the crash cut short: never acknowledged, so never applied.
+      appendFileSync(join(copy, JOURNAL_DIR, '1.journal'), Buffer.from([200, 0, 0, 0, 1, 2, 3]));
+    } finally {
+      await stores.close();
+    }
+    const again = await createSqliteStores({ dataDir: copy });
+    try {
+      expect((await again.profiles.get('kept'))?.traits.get(1)?.count).toBe(2);
+      expect((await again.profiles.get('kept'))?.rev).toBe(2);
+      expect(await again.profiles.get('gone')).toBeUndefined();
+      expect(readdirSync(join(copy, JOURNAL_DIR))).toEqual([]);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('a deletion written behind removes a row the table already holds', async () => {
+    const dataDir = freshDir();
+    const direct = await createSqliteStores({ dataDir });
+    await direct.profiles.merge('v', realize1, T0);
+    await direct.close();
+    const stores = await createSqliteStores({ dataDir, profileWriteBehindMs: 60_000 });
+    try {
+      expect(await stores.profiles.delete('v')).toBe(true);
+      expect(await stores.profiles.get('v')).toBeUndefined();
+      expect(await stores.profiles.delete('v')).toBe(false);
+      expect((await stores.profiles.merge('v', realize1, T0 + 1)).rev).toBe(1);
+      await stores.profiles.delete('v');
+    } finally {
+      await stores.close();
+    }
+    expect(await tableRow(dataDir, 'v')).toBeUndefined();
+  });
+
+  it('an event write on a stale revision re-reads the pending profile (no lost update)', async () => {
+    const stores = await createSqliteStores({ dataDir: freshDir(), profileWriteBehindMs: 60_000 });
+    try {
+      const read = emptyProfile(T0);
+      const delta = { segmentsAdd: [7] };
+      await stores.profiles.merge('v', realize1, T0); // rev 1, pending
+      // An event that read nothing (rev 0) writes on its own merged copy: stale, so re-applied.
+      const merged = await stores.profiles.merge('v', delta, T0, {
+        rev: 0,
+        merged: applyDelta(read, delta, T0),
+      });
+      expect(merged.rev).toBe(2);
+      expect(merged.traits.get(1)?.count).toBe(1);
+      expect([...merged.segments.keys()]).toEqual([7]);
+    } finally {
+      await stores.close();
+    }
+  });
+
+  it("only one store owns a data directory's journal; a second writes to the table directly", async () => {
+    const dataDir = freshDir();
+    const first = await createSqliteStores({ dataDir, profileWriteBehindMs: 60_000 });
+    const second = await createSqliteStores({ dataDir, profileWriteBehindMs: 60_000 });
+    try {
+      await second.profiles.merge('direct', realize1, T0);
+      expect(await tableRow(dataDir, 'direct')).toEqual({ rev: 1 });
+      await first.profiles.merge('behind', realize1, T0);
+      expect(await tableRow(dataDir, 'behind')).toBeUndefined();
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
+    expect(await tableRow(dataDir, 'behind')).toEqual({ rev: 1 });
+  });
+
+  it('purges inactive profiles that are still pending', async () => {
+    const stores = await createSqliteStores({ dataDir: freshDir(), profileWriteBehindMs: 60_000 });
+    try {
+      await stores.profiles.merge('old', realize1, T0);
+      await stores.profiles.merge('new', realize1, T0 + 10_000);
+      expect(await stores.profiles.purgeInactive(T0 + 1)).toBe(1);
+      expect(await stores.profiles.get('old')).toBeUndefined();
+      expect(await stores.profiles.get('new')).toBeDefined();
+    } finally {
+      await stores.close();
+    }
+  });
+});
 
 describe('sqlite stores extras', () => {
   it('creates the data directory and keeps every store across close and reopen', async () => {

@@ -3,6 +3,7 @@
  * better-sqlite3 is imported inside the factory (via `openSqlite`), never at module load.
  * Durability and group commit: see `sqlite-database.ts` and `sqlite-profile-store.ts`.
  */
+import { join } from 'node:path';
 import type { Stores } from '../stores.js';
 import { SqliteCatalogStore } from './sqlite-catalog-store.js';
 import { openSqlite } from './sqlite-database.js';
@@ -10,6 +11,7 @@ import { startCheckpointer } from './sqlite-checkpointer.js';
 import { SqliteIdentityStore } from './sqlite-identity-store.js';
 import { SqliteProfileStore, type CorruptProfileHandler } from './sqlite-profile-store.js';
 import { CachedProfileStore } from '../profile-cache.js';
+import { recoverProfileJournal } from './profile-write-behind.js';
 import { SqliteTokenStore } from './sqlite-token-store.js';
 import { runMigrations } from './sqlite-migrations.js';
 
@@ -24,6 +26,13 @@ export interface SqliteStoresOptions {
   /** Profiles kept in memory after their write (see `CachedProfileStore`); 0 or absent = none. */
   profileCacheSize?: number;
   /**
+   * Profile writes go to a journal and reach the table every this many ms (`profile-write-behind.ts`);
+   * 0 or absent = every write to the table. Not with `sharedWriters`.
+   */
+  profileWriteBehindMs?: number;
+  /** Told when a write-behind flush fails (it is retried; the journal keeps the writes). */
+  onStorageError?: (err: unknown) => void;
+  /**
    * Other processes write the same database (cluster workers): cached profiles are then checked
    * against the stored revision before use.
    */
@@ -34,15 +43,30 @@ export interface SqliteStoresOptions {
   onCorruptProfile?: CorruptProfileHandler;
 }
 
+/** The profile journal's directory inside the data directory (`profile-write-behind.ts`). */
+export const JOURNAL_DIR = 'profile-journal';
+
 /** Opens (creating and migrating as needed) the SQLite stores. Several processes may share one dataDir. */
 export async function createSqliteStores(opts: SqliteStoresOptions): Promise<Stores> {
   const shared = opts.sharedWriters === true;
   const db = await openSqlite({ ...opts, mmap: !shared });
   const catalog = new SqliteCatalogStore(db);
+  const writeBehindMs = opts.profileWriteBehindMs ?? 0;
   const stored = new SqliteProfileStore(db, {
     shared,
     ...(opts.onCorruptProfile !== undefined ? { onCorrupt: opts.onCorruptProfile } : {}),
+    ...(writeBehindMs > 0
+      ? {
+          writeBehind: {
+            dir: join(opts.dataDir, JOURNAL_DIR),
+            flushMs: writeBehindMs,
+            fsync: opts.synchronous === 'FULL',
+            ...(opts.onStorageError !== undefined ? { onError: opts.onStorageError } : {}),
+          },
+        }
+      : {}),
   });
+  if (stored.writesBehind === false) recoverProfileJournal(db, join(opts.dataDir, JOURNAL_DIR));
   const cacheSize = opts.profileCacheSize ?? 0;
   const profiles =
     cacheSize > 0
