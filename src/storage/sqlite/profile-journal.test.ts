@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   decodeRecords,
-  encodeRecord,
+  encodeBlock,
   journalGenerations,
   JournalWriter,
   readGeneration,
@@ -27,24 +27,26 @@ describe('profile journal records', () => {
   it('round-trip any record, in order', () => {
     fc.assert(
       fc.property(fc.array(recordArb, { maxLength: 10 }), (records) => {
-        const file = Buffer.concat(
-          records.map((r) => encodeRecord(r.kind, r.visitorId, r.rev, r.seen, r.data).bytes),
-        );
+        // One block per record, and one block of them all: both read back the same.
+        const file = Buffer.concat([...records.map((r) => encodeBlock([r])), encodeBlock(records)]);
         const decoded = decodeRecords(file);
         expect(decoded.intact).toBe(true);
-        expect(decoded.records.map((r) => ({ ...r, data: new Uint8Array(r.data) }))).toEqual(records);
+        expect(decoded.records.map((r) => ({ ...r, data: new Uint8Array(r.data) }))).toEqual([
+          ...records,
+          ...records,
+        ]);
       }),
     );
   });
 
-  it('stop at a record cut short or damaged: what precedes it is kept', () => {
+  it('stop at a block cut short or damaged: what precedes it is kept', () => {
     fc.assert(
       fc.property(
         fc.array(recordArb, { minLength: 2, maxLength: 6 }),
         fc.nat(),
         fc.boolean(),
         (records, cut, flip) => {
-          const parts = records.map((r) => encodeRecord(r.kind, r.visitorId, r.rev, r.seen, r.data).bytes);
+          const parts = records.map((r) => encodeBlock([r]));
           const last = parts[parts.length - 1] as Buffer;
           const whole = Buffer.concat(parts.slice(0, -1));
           let tail: Buffer;
@@ -65,11 +67,11 @@ describe('profile journal records', () => {
     const dir = join(root, 'gen');
     mkdirSync(dir, { recursive: true });
     const w = new JournalWriter(dir, 3);
-    w.append(encodeRecord(RecordKind.Put, 'v1', 1, 10, Buffer.from('a')).bytes);
-    w.append(encodeRecord(RecordKind.Put, 'v2', 1, 11, Buffer.from('b')).bytes);
+    w.append(RecordKind.Put, 'v1', 1, 10, Buffer.from('a'));
+    w.append(RecordKind.Put, 'v2', 1, 11, Buffer.from('b'));
     expect(readGeneration(dir, 3)).toEqual([]); // not committed yet
     w.commit();
-    w.append(encodeRecord(RecordKind.Delete, 'v1', 0, 0, new Uint8Array(0)).bytes);
+    w.append(RecordKind.Delete, 'v1', 0, 0, new Uint8Array(0));
     w.commit();
     w.close();
     expect(journalGenerations(dir)).toEqual([3]);
@@ -78,5 +80,25 @@ describe('profile journal records', () => {
       [RecordKind.Put, 'v2', 1],
       [RecordKind.Delete, 'v1', 0],
     ]);
+  });
+
+  it('keep every appended record where append said it is, across chunks, and write only committed ones', () => {
+    const dir = join(root, 'chunks');
+    mkdirSync(dir, { recursive: true });
+    const w = new JournalWriter(dir, 1);
+    const data = (i: number) => Buffer.alloc(700 + (i % 5) * 9000, i % 251);
+    const where = Array.from({ length: 40 }, (_, i) => w.append(RecordKind.Put, `v${i}`, i, i, data(i)));
+    w.commit();
+    w.append(RecordKind.Put, 'dropped', 1, 1, data(1));
+    w.abandon();
+    w.append(RecordKind.Put, 'last', 1, 1, data(2));
+    w.commit();
+    w.close();
+    where.forEach(({ chunk, end }, i) => {
+      expect(chunk.subarray(end - data(i).length, end).equals(data(i))).toBe(true);
+    });
+    const read = readGeneration(dir, 1);
+    expect(read.map((r) => r.visitorId)).toEqual([...Array.from({ length: 40 }, (_, i) => `v${i}`), 'last']);
+    expect(read.every((r, i) => r.data.equals(i < 40 ? data(i) : data(2)))).toBe(true);
   });
 });

@@ -25,7 +25,6 @@ import { mkdirSync, openSync, readFileSync, unlinkSync, writeSync, closeSync } f
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import {
-  encodeRecord,
   journalGenerations,
   JournalWriter,
   readGeneration,
@@ -38,13 +37,30 @@ const CHUNK = 512;
 /** Pending profiles that start a flush before the interval is up (bounds the memory they hold). */
 const MAX_PENDING = 100_000;
 
-/** A profile written since its last flush: its image (undefined: deleted), revision and journal generation. */
+/** A pending profile as readers see it: its image (undefined: deleted) and revision. */
 export interface PendingProfile {
   data: Buffer | undefined;
   rev: number;
-  seen: number;
-  generation: number;
 }
+
+/**
+ * What the store knows of a visitor it wrote recently. `Pending`: written since the last flush;
+ * the image is `chunk[at, at + length)` in the journal's memory (`chunk` undefined: deleted).
+ * `Clean`: flushed, kept one more generation so the next write knows the revision without asking
+ * the table.
+ */
+interface Entry {
+  state: typeof PENDING | typeof CLEAN;
+  rev: number;
+  seen: number;
+  /** The journal generation of the last write. */
+  generation: number;
+  chunk: Buffer | undefined;
+  at: number;
+  length: number;
+}
+const PENDING = 0;
+const CLEAN = 1;
 
 export interface WriteBehindOptions {
   /** The journal directory (inside the data directory). */
@@ -65,13 +81,15 @@ export class ProfileWriteBehind {
   readonly #onError: (err: unknown) => void;
   readonly #sql;
   readonly #writeRows;
-  readonly #pending = new Map<string, PendingProfile>();
+  readonly #entries = new Map<string, Entry>();
+  /** Entries in the `PENDING` state. */
+  #pendingCount = 0;
   #writer: JournalWriter;
   readonly #fsync: boolean;
   #flushing: { generation: number; keys: string[]; next: number } | undefined;
   readonly #timer: NodeJS.Timeout;
   /** Undo log of the group commit being built: the entries it replaced. */
-  #undo: Array<[string, PendingProfile | undefined]> = [];
+  #undo: Array<[string, Entry | undefined]> = [];
 
   /**
    * Takes the journal of `opts.dir` and replays what a previous owner left; undefined when another
@@ -94,14 +112,14 @@ export class ProfileWriteBehind {
     this.#onError = opts.onError ?? (() => undefined);
     this.#sql = upserts(db);
     this.#writeRows = db.transaction((keys: readonly string[], from: number, to: number, upTo: number) => {
-      const written: string[] = [];
+      const written: Entry[] = [];
       for (let i = from; i < to; i++) {
         const key = keys[i] as string;
-        const p = this.#pending.get(key);
-        if (p === undefined || p.generation > upTo) continue;
-        if (p.data === undefined) this.#sql.remove.run(key);
-        else this.#sql.upsert.run(key, p.data, p.seen, p.rev);
-        written.push(key);
+        const e = this.#entries.get(key);
+        if (e === undefined || e.state !== PENDING || e.generation > upTo) continue;
+        if (e.chunk === undefined) this.#sql.remove.run(key);
+        else this.#sql.upsert.run(key, e.chunk.subarray(e.at, e.at + e.length), e.seen, e.rev);
+        written.push(e);
       }
       return written;
     });
@@ -113,39 +131,65 @@ export class ProfileWriteBehind {
 
   /** Profiles written and not yet in the table (metrics, tests). */
   get pendingCount(): number {
-    return this.#pending.size;
+    return this.#pendingCount;
   }
 
   /** The visitor's pending write, if any: its image is newer than the table's row. */
   peek(visitorId: string): PendingProfile | undefined {
-    return this.#pending.get(visitorId);
+    const e = this.#entries.get(visitorId);
+    if (e === undefined || e.state !== PENDING) return undefined;
+    return { data: e.chunk?.subarray(e.at, e.at + e.length), rev: e.rev };
+  }
+
+  /**
+   * The visitor's current revision if this store wrote it recently (0: deleted), else undefined
+   * (the table's row is then the current one).
+   */
+  revOf(visitorId: string): number | undefined {
+    return this.#entries.get(visitorId)?.rev;
   }
 
   /** Records `data` (copied) as the visitor's profile at `rev`; durable at the next `commit`. */
   put(visitorId: string, rev: number, seen: number, data: Uint8Array): void {
-    const rec = encodeRecord(RecordKind.Put, visitorId, rev, seen, data);
-    this.#set(visitorId, { data: rec.data, rev, seen, generation: this.#writer.generation }, rec.bytes);
+    const { chunk, end } = this.#writer.append(RecordKind.Put, visitorId, rev, seen, data);
+    this.#set(visitorId, rev, seen, chunk, end - data.length, data.length);
   }
 
   /** Records the visitor's deletion; durable at the next `commit`. */
   delete(visitorId: string): void {
-    const rec = encodeRecord(RecordKind.Delete, visitorId, 0, 0, EMPTY);
-    this.#set(
-      visitorId,
-      { data: undefined, rev: 0, seen: 0, generation: this.#writer.generation },
-      rec.bytes,
-    );
+    this.#writer.append(RecordKind.Delete, visitorId, 0, 0, EMPTY);
+    this.#set(visitorId, 0, 0, undefined, 0, 0);
   }
 
-  #set(visitorId: string, entry: PendingProfile, bytes: Buffer): void {
-    this.#undo.push([visitorId, this.#pending.get(visitorId)]);
-    this.#pending.set(visitorId, entry);
-    this.#writer.append(bytes);
+  #set(
+    visitorId: string,
+    rev: number,
+    seen: number,
+    chunk: Buffer | undefined,
+    at: number,
+    length: number,
+  ): void {
+    const generation = this.#writer.generation;
+    const before = this.#entries.get(visitorId);
+    this.#undo.push([visitorId, before === undefined ? undefined : { ...before }]);
+    if (before === undefined) {
+      this.#entries.set(visitorId, { state: PENDING, rev, seen, generation, chunk, at, length });
+      this.#pendingCount++;
+      return;
+    }
+    if (before.state !== PENDING) this.#pendingCount++;
+    before.state = PENDING;
+    before.rev = rev;
+    before.seen = seen;
+    before.generation = generation;
+    before.chunk = chunk;
+    before.at = at;
+    before.length = length;
   }
 
   /**
    * Writes the records of this group commit to the journal (one `writev`). If that fails, the
-   * pending map is put back as it was and the error is thrown: none of the batch is acknowledged.
+   * entries are put back as they were and the error is thrown: none of the batch is acknowledged.
    */
   commit(): void {
     const undo = this.#undo;
@@ -153,14 +197,20 @@ export class ProfileWriteBehind {
     try {
       this.#writer.commit();
     } catch (err) {
+      this.#writer.abandon();
       for (let i = undo.length - 1; i >= 0; i--) {
-        const [id, before] = undo[i] as [string, PendingProfile | undefined];
-        if (before === undefined) this.#pending.delete(id);
-        else this.#pending.set(id, before);
+        const [id, before] = undo[i] as [string, Entry | undefined];
+        const now = this.#entries.get(id);
+        if (now?.state === PENDING) this.#pendingCount--;
+        if (before === undefined) this.#entries.delete(id);
+        else {
+          this.#entries.set(id, before);
+          if (before.state === PENDING) this.#pendingCount++;
+        }
       }
       throw err;
     }
-    if (this.#pending.size >= MAX_PENDING) this.#rotate();
+    if (this.#pendingCount >= MAX_PENDING) this.#rotate();
   }
 
   /** Writes every pending profile to the table now and empties the journal (close, purge). */
@@ -168,6 +218,8 @@ export class ProfileWriteBehind {
     if (this.#flushing !== undefined) this.#finishFlush(Infinity);
     this.#rotate(false);
     if (this.#flushing !== undefined) this.#finishFlush(Infinity);
+    // The table now holds everything, and a purge may follow: no revision is kept here.
+    this.#entries.clear();
   }
 
   /** Flushes everything, deletes the journal and gives up ownership. */
@@ -181,12 +233,21 @@ export class ProfileWriteBehind {
   /** Starts the next generation and flushes the pending profiles, in chunks (or all at once). */
   #rotate(chunked = true): void {
     if (this.#flushing !== undefined) return;
-    if (this.#pending.size === 0 && this.#writer.size === 0) return;
+    if (this.#pendingCount === 0 && this.#writer.size === 0) {
+      this.#entries.clear(); // nothing written for a whole interval: forget the clean revisions
+      return;
+    }
     const old = this.#writer;
     this.#writer = new JournalWriter(this.#dir, old.generation + 1, this.#fsync);
     old.close();
+    const keys: string[] = [];
+    for (const [key, e] of this.#entries) {
+      if (e.state === PENDING) keys.push(key);
+      // A clean entry not written in the generation now closing goes: the table has its revision.
+      else if (e.generation < old.generation) this.#entries.delete(key);
+    }
     // Visitor-id order: consecutive rows share leaf pages, so a chunk dirties as few as it can.
-    const keys = [...this.#pending.keys()].sort();
+    keys.sort();
     this.#flushing = { generation: old.generation, keys, next: 0 };
     if (chunked) this.#flushStep();
   }
@@ -205,8 +266,12 @@ export class ProfileWriteBehind {
     const f = this.#flushing;
     if (f === undefined) return true;
     const end = Math.min(f.keys.length, f.next + rows);
-    const written = this.#writeRows.immediate(f.keys, f.next, end, f.generation) as string[];
-    for (const key of written) this.#pending.delete(key);
+    const written = this.#writeRows.immediate(f.keys, f.next, end, f.generation) as Entry[];
+    for (const e of written) {
+      e.state = CLEAN;
+      e.chunk = undefined; // the journal chunk can go once no pending entry points into it
+    }
+    this.#pendingCount -= written.length;
     f.next = end;
     if (end < f.keys.length) return false;
     this.#flushing = undefined;

@@ -202,7 +202,7 @@ export class SqliteProfileStore implements ProfileStore {
   }
 
   #readNow(visitorId: string, knownRev: number | undefined): Profile | undefined | typeof STILL_CURRENT {
-    const pendingRev = this.#wb?.peek(visitorId)?.rev;
+    const pendingRev = this.#wb?.revOf(visitorId);
     const rev = pendingRev ?? (knownRev === undefined ? undefined : this.#sql.rev.get(visitorId));
     if (knownRev !== undefined && rev === knownRev && rev !== 0) return STILL_CURRENT;
     return this.#load(visitorId);
@@ -386,24 +386,22 @@ export class SqliteProfileStore implements ProfileStore {
 
   /** A merge or delete in write-behind mode: the same revision rules, written to the journal. */
   #applyBehind(op: Exclude<Op, { kind: 'exec' }>, wb: ProfileWriteBehind): Outcome {
-    const pending = wb.peek(op.visitorId);
-    const rev =
-      pending !== undefined ? pending.rev : ((this.#sql.rev.get(op.visitorId) as number | undefined) ?? 0);
+    const rev = wb.revOf(op.visitorId) ?? (this.#sql.rev.get(op.visitorId) as number | undefined) ?? 0;
     if (op.kind === 'delete') {
-      const exists = pending !== undefined ? pending.data !== undefined : rev > 0;
-      if (exists) wb.delete(op.visitorId);
-      return { kind: 'delete', deleted: exists };
+      if (rev > 0) wb.delete(op.visitorId);
+      return { kind: 'delete', deleted: rev > 0 };
     }
     try {
       let profile: Profile;
       if (op.basis !== undefined && op.basis.rev === rev) profile = op.basis.merged;
       else {
+        const pending = wb.peek(op.visitorId);
         profile =
-          pending !== undefined
-            ? pending.data === undefined
+          pending === undefined
+            ? this.#storedForMerge(op.visitorId, op.now)
+            : pending.data === undefined
               ? emptyProfile(op.now)
-              : decodeProfile(pending.data)
-            : this.#storedForMerge(op.visitorId, op.now);
+              : decodeProfile(pending.data);
         applyDelta(profile, op.delta, op.now);
       }
       const data = encodeProfile(profile);
