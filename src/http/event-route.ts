@@ -11,7 +11,7 @@ import { runPipeline, shouldTimeStages, type RunnerHooks } from '../pipeline/run
 import { STAGES } from '../pipeline/stage-list.js';
 import { hashToken } from '../admin/auth.js';
 import { startAsyncCalls } from '../pipeline/stages/call-partners-stage.js';
-import type { EventLog, TokenStore } from '../storage/ports.js';
+import type { EventLog, EventRecord, TokenStore } from '../storage/ports.js';
 import type { Metrics } from '../observability/metrics.js';
 import { serializeCookie, visitorCookieOptions } from './cookies.js';
 import { applyCors, corsHeaders } from './cors.js';
@@ -151,13 +151,15 @@ export function registerEventRoute(
 }
 
 /** The event-log record: never `p_` keys (AAM §2.3: private, used for this call only). */
-function eventRecord(ctx: EventContext) {
+function eventRecord(ctx: EventContext): EventRecord {
   const signals: Record<string, string[]> = {};
   for (const [k, v] of ctx.params.signals) if (!k.startsWith('p_')) signals[k] = v;
+  // One literal of fixed shape (visitorId may be undefined, which the log leaves out): a spread of
+  // a conditional object here went through V8's runtime on every event.
   return {
     ts: ctx.now,
     tid: ctx.tid,
-    ...(ctx.visitorId !== undefined ? { visitorId: ctx.visitorId } : {}),
+    visitorId: ctx.visitorId,
     signals,
     traits: [...ctx.realized],
     segments: ctx.segments,

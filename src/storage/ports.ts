@@ -110,7 +110,8 @@ export interface IdentityStore {
 export interface EventRecord {
   ts: number;
   tid: string;
-  visitorId?: string;
+  /** Absent or undefined: the event had no visitor id (left out of the logged line either way). */
+  visitorId?: string | undefined;
   signals: Record<string, string[]>;
   traits: number[];
   segments: number[];

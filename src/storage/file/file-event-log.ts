@@ -17,7 +17,7 @@
 import { mkdir, open, readdir, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EventLog, EventRecord } from '../ports.js';
-import { withoutPrivateSignals } from './event-record-sanitize.js';
+import { LineWriter, writeEventLine } from './event-line.js';
 
 export interface FileEventLogOptions {
   /** Directory for the files; created if missing. */
@@ -73,25 +73,27 @@ export function createFileEventLog(opts: FileEventLogOptions): EventLog {
   let timer: NodeJS.Timeout | undefined;
   let current: OpenFile | undefined;
   let closed = false;
+  /** Writes lines into the day's buffer (reused: it holds no bytes of its own between appends). */
+  const writer = new LineWriter(Buffer.alloc(0), 0);
   /** Writes run one after another; each flush chains onto the previous one. */
   let chain: Promise<void> = Promise.resolve();
 
-  /** Appends one line (a JSON text, newline added) to the day's buffer, growing it as needed. */
-  function buffer(day: string, json: string): void {
+  /** Appends the record's line (newline added) to its day's buffer, growing it as needed. */
+  function buffer(record: EventRecord): void {
+    const day = utcDayName(record.ts);
     let last = pending[pending.length - 1];
     if (last === undefined || last.day !== day) {
       last = { day, bytes: Buffer.allocUnsafeSlow(INITIAL_BUFFER_BYTES), used: 0 };
       pending.push(last);
     }
-    // At most 3 UTF-8 bytes per UTF-16 unit (a surrogate pair: 4 bytes for 2), plus the newline.
-    const room = json.length * 3 + 1;
-    if (last.bytes.length - last.used < room) {
-      const grown = Buffer.allocUnsafeSlow(Math.max(last.bytes.length * 2, last.used + room));
-      last.bytes.copy(grown, 0, 0, last.used);
-      last.bytes = grown;
-    }
-    last.used += last.bytes.write(json, last.used);
-    last.bytes[last.used++] = NEWLINE;
+    const w = writer;
+    w.buf = last.bytes;
+    w.pos = last.used;
+    writeEventLine(w, record);
+    w.ensure(1);
+    w.buf[w.pos++] = NEWLINE;
+    last.bytes = w.buf;
+    last.used = w.pos;
     pendingLines += 1;
   }
 
@@ -172,8 +174,7 @@ export function createFileEventLog(opts: FileEventLogOptions): EventLog {
   return {
     append(record: EventRecord): void {
       if (closed) return;
-      const clean = withoutPrivateSignals(record);
-      buffer(utcDayName(clean.ts), JSON.stringify(clean));
+      buffer(record); // p_ signals left out
       if (pendingLines >= MAX_BUFFERED_LINES) void flushNow().catch(() => undefined);
       else if (timer === undefined) {
         timer = setTimeout(() => void flushNow().catch(() => undefined), flushMs);
