@@ -10,6 +10,7 @@
  */
 import { wireError } from '../errors/registry.js';
 import type { AuthState, EventParams } from './event-params.js';
+import { Utf16Scratch } from '../text/utf16.js';
 
 export interface SignalLimits {
   maxKeys: number;
@@ -133,6 +134,7 @@ export function parseEventParams(raw: string, limits: SignalLimits, params: Even
   let legacyDpid: string | undefined;
   let legacyDpuuid: string | undefined;
   const n = raw.length;
+  const codes = scratch.codes(raw);
   let i = 0;
   while (i < n && params.fatal === undefined) {
     const ks = i;
@@ -141,7 +143,7 @@ export function parseEventParams(raw: string, limits: SignalLimits, params: Even
     let keyLetter = false;
     let c = 0;
     for (; i < n; i++) {
-      c = raw.charCodeAt(i);
+      c = codes[i] as number;
       if (c === AMP || c === EQ) break;
       const lower = c | 0x20;
       if (lower >= 97 && lower <= 122) keyLetter = true;
@@ -157,7 +159,7 @@ export function parseEventParams(raw: string, limits: SignalLimits, params: Even
     if (c === EQ && i < n) {
       vs = ++i;
       for (; i < n; i++) {
-        c = raw.charCodeAt(i);
+        c = codes[i] as number;
         if (c === AMP) break;
         if (c === PERCENT || c === PLUS) valueEscaped = true;
         else if (c === COMMA) comma = true;
@@ -207,6 +209,9 @@ export function parseEventParams(raw: string, limits: SignalLimits, params: Even
     addDeclared(params, legacyDpid ?? '', legacyDpuuid ?? '', undefined, 'd_dpid/d_dpuuid');
   }
 }
+
+/** The query's code units, for the scan (parsing is synchronous, so one scratch area serves). */
+const scratch = new Utf16Scratch();
 
 /** A pair's value: `raw[start, end)`, still encoded, and whether it holds an escape or a comma. */
 interface Value {
