@@ -177,8 +177,7 @@ export function parseEventParams(raw: string, limits: SignalLimits, params: Even
     const kind = KINDS.get(key);
     if (kind === undefined) {
       if (key.startsWith('d_')) {
-        if (decodeOrFail(value, params) !== undefined)
-          params.errors.push(wireError('UNKNOWN_D_KEY', key.slice(0, 64)));
+        if (decodes(value, params)) params.errors.push(wireError('UNKNOWN_D_KEY', key.slice(0, 64)));
       } else if (keyEscaped ? !KEY_RE.test(key) : keyBad || !keyLetter) {
         params.errors.push(wireError('INVALID_KEY', key.slice(0, 64)));
       } else addValues(key, value, limits, params);
@@ -189,7 +188,7 @@ export function parseEventParams(raw: string, limits: SignalLimits, params: Even
         applyControl(key, value, params);
         break;
       case Kind.DSignal:
-        if (decodeOrFail(value, params) !== undefined) addValues(key, value, limits, params);
+        if (decodes(value, params)) addValues(key, value, limits, params);
         break;
       case Kind.Consent:
         applyConsent(key, value, params);
@@ -397,12 +396,8 @@ function pushValue(
   params: EventParams,
 ): void {
   if (to <= from) return;
-  const value = escaped ? decode(raw.slice(from, to)) : raw.slice(from, to);
-  if (value === undefined) {
-    params.fatal = wireError('INVALID_PARAMETERS', 'malformed percent-encoding');
-    return;
-  }
-  if (value === '') return;
+  const value = decodeRange(raw, from, to, escaped, params);
+  if (value === undefined || value === '') return;
   if (values.length >= limits.maxValuesPerKey || value.length > limits.maxValueLength)
     return limitHit(params);
   values.push(value);
@@ -413,8 +408,24 @@ function limitHit(params: EventParams): void {
 }
 
 function decodeOrFail(value: Value, params: EventParams): string | undefined {
-  const text = value.raw.slice(value.start, value.end);
-  if (!value.escaped) return text;
+  return decodeRange(value.raw, value.start, value.end, value.escaped, params);
+}
+
+/** Whether the whole value decodes (311 set if not); a value without escapes does, uncut. */
+function decodes(value: Value, params: EventParams): boolean {
+  return !value.escaped || decodeOrFail(value, params) !== undefined;
+}
+
+/** `raw[from, to)` decoded (cut as is when it holds no escape); undefined and 311 on a malformed escape. */
+function decodeRange(
+  raw: string,
+  from: number,
+  to: number,
+  escaped: boolean,
+  params: EventParams,
+): string | undefined {
+  const text = raw.slice(from, to);
+  if (!escaped) return text;
   const v = decode(text);
   if (v === undefined) params.fatal = wireError('INVALID_PARAMETERS', 'malformed percent-encoding');
   return v;
