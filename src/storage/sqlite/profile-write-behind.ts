@@ -24,6 +24,7 @@
 import { mkdirSync, openSync, readFileSync, unlinkSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3';
 import {
   journalGenerations,
   JournalWriter,
@@ -65,12 +66,18 @@ const CLEAN = 1;
 export interface WriteBehindOptions {
   /** The journal directory (inside the data directory). */
   dir: string;
-  /** How often the pending profiles are written to the table, ms. */
+  /** How often the pending profiles are written to the table, ms; 0: no write-behind (replay only). */
   flushMs: number;
   /** Told when a flush fails; it is retried at the next interval (the journal still holds everything). */
   onError?: (err: unknown) => void;
   /** fsync each group commit's records (`synchronous=FULL`: durable through power loss, like the database). */
   fsync?: boolean;
+}
+
+/** The profile store's statements that put a row as given and delete one. */
+export interface RowWriters {
+  upsert: Statement<[string, Uint8Array, number, number]>;
+  remove: Statement<[string]>;
 }
 
 /** Directories whose journal a store of this process owns. */
@@ -79,7 +86,7 @@ const ownedHere = new Set<string>();
 export class ProfileWriteBehind {
   readonly #dir: string;
   readonly #onError: (err: unknown) => void;
-  readonly #sql;
+  readonly #sql: RowWriters;
   readonly #writeRows;
   readonly #entries = new Map<string, Entry>();
   /** Entries in the `PENDING` state. */
@@ -95,22 +102,26 @@ export class ProfileWriteBehind {
    * Takes the journal of `opts.dir` and replays what a previous owner left; undefined when another
    * store owns it (the caller then writes directly).
    */
-  static open(db: Database.Database, opts: WriteBehindOptions): ProfileWriteBehind | undefined {
+  static open(
+    db: Database.Database,
+    sql: RowWriters,
+    opts: WriteBehindOptions,
+  ): ProfileWriteBehind | undefined {
     mkdirSync(opts.dir, { recursive: true });
     if (!acquire(opts.dir)) return undefined;
     try {
-      const last = replay(db, opts.dir);
-      return new ProfileWriteBehind(db, opts, last + 1);
+      const last = replay(db, sql, opts.dir);
+      return new ProfileWriteBehind(db, sql, opts, last + 1);
     } catch (err) {
       release(opts.dir);
       throw err;
     }
   }
 
-  private constructor(db: Database.Database, opts: WriteBehindOptions, generation: number) {
+  private constructor(db: Database.Database, sql: RowWriters, opts: WriteBehindOptions, generation: number) {
     this.#dir = opts.dir;
     this.#onError = opts.onError ?? (() => undefined);
-    this.#sql = upserts(db);
+    this.#sql = sql;
     this.#writeRows = db.transaction((keys: readonly string[], from: number, to: number, upTo: number) => {
       const written: Entry[] = [];
       for (let i = from; i < to; i++) {
@@ -285,10 +296,10 @@ export class ProfileWriteBehind {
  * left by an earlier process that did, so no acknowledged write is missing from the table. Skipped
  * while another live process owns the journal.
  */
-export function recoverProfileJournal(db: Database.Database, dir: string): void {
+export function recoverProfileJournal(db: Database.Database, sql: RowWriters, dir: string): void {
   if (journalGenerations(dir).length === 0 || !acquire(dir)) return;
   try {
-    replay(db, dir);
+    replay(db, sql, dir);
   } finally {
     release(dir);
   }
@@ -296,24 +307,13 @@ export function recoverProfileJournal(db: Database.Database, dir: string): void 
 
 const EMPTY = new Uint8Array(0);
 
-function upserts(db: Database.Database) {
-  return {
-    upsert: db.prepare(
-      `INSERT INTO profiles (visitor_id, json, seen, rev) VALUES (?, ?, ?, ?)
-       ON CONFLICT (visitor_id) DO UPDATE SET json = excluded.json, seen = excluded.seen, rev = excluded.rev`,
-    ),
-    remove: db.prepare('DELETE FROM profiles WHERE visitor_id = ?'),
-  };
-}
-
 /**
  * Applies the journal files left in `dir` to the table (one transaction, oldest generation first,
  * a damaged tail ignored), deletes them, and returns the last generation number (0: none).
  */
-function replay(db: Database.Database, dir: string): number {
+function replay(db: Database.Database, sql: RowWriters, dir: string): number {
   const generations = journalGenerations(dir);
   if (generations.length === 0) return 0;
-  const sql = upserts(db);
   db.transaction(() => {
     for (const g of generations)
       for (const r of readGeneration(dir, g)) {

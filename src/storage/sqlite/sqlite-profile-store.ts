@@ -28,7 +28,11 @@ import { applyDelta, emptyProfile, type Profile, type ProfileDelta } from '../..
 import { decodeProfile, encodeProfile, ProfileDecodeError } from '../../profiles/profile-codec.js';
 import type { MergeBasis, ProfileStore } from '../ports.js';
 import { STILL_CURRENT } from '../profile-cache.js';
-import { ProfileWriteBehind, type WriteBehindOptions } from './profile-write-behind.js';
+import {
+  ProfileWriteBehind,
+  recoverProfileJournal,
+  type WriteBehindOptions,
+} from './profile-write-behind.js';
 
 type Op =
   | {
@@ -71,11 +75,11 @@ export interface SqliteProfileStoreOptions {
    */
   shared?: boolean;
   /**
-   * Write-behind through a journal (`profile-write-behind.ts`), for a database this process alone
-   * writes; ignored with `shared`. If another store owns the directory's journal, writes go to the
-   * table directly.
+   * The profile journal (`profile-write-behind.ts`). With `flushMs` > 0 and a database this process
+   * alone writes (not `shared`), writes go behind through it — unless another store owns the
+   * directory's journal. Otherwise a journal an earlier process left is replayed at open.
    */
-  writeBehind?: WriteBehindOptions;
+  journal?: WriteBehindOptions;
 }
 
 type Read = {
@@ -144,10 +148,12 @@ export class SqliteProfileStore implements ProfileStore {
     this.#execBatch = db.transaction((ops: ReadonlyArray<{ run: () => void }>) => {
       for (const op of ops) op.run();
     });
+    const journal = opts.journal;
     this.#wb =
-      opts.writeBehind !== undefined && !this.#shared
-        ? ProfileWriteBehind.open(db, opts.writeBehind)
+      journal !== undefined && journal.flushMs > 0 && !this.#shared
+        ? ProfileWriteBehind.open(db, this.#sql, journal)
         : undefined;
+    if (journal !== undefined && this.#wb === undefined) recoverProfileJournal(db, this.#sql, journal.dir);
     // SQLite applies `PRAGMA busy_timeout` when the statement is prepared, so it is issued anew
     // each time (`db.pragma`) rather than kept as a prepared statement.
     const ms = Number(db.pragma('busy_timeout', { simple: true }));
@@ -156,11 +162,6 @@ export class SqliteProfileStore implements ProfileStore {
       on: () => db.pragma(`busy_timeout = ${ms}`),
       ms,
     };
-  }
-
-  /** Whether merges go to the journal (this store owns it). */
-  get writesBehind(): boolean {
-    return this.#wb !== undefined;
   }
 
   async get(visitorId: string): Promise<Profile | undefined> {
@@ -273,9 +274,11 @@ export class SqliteProfileStore implements ProfileStore {
 
   async purgeInactive(olderThan: number): Promise<number> {
     this.#assertOpen();
-    // Rare maintenance: the pending profiles go to the table first, so the purge sees every `seen`.
-    this.#flush();
-    this.#wb?.flushAll();
+    if (this.#wb !== undefined) {
+      // Rare maintenance: queued and pending profiles go to the table first, so the purge sees every `seen`.
+      this.#flush();
+      this.#wb.flushAll();
+    }
     return this.#sql.purge.run(olderThan).changes;
   }
 

@@ -11,7 +11,6 @@ import { startCheckpointer } from './sqlite-checkpointer.js';
 import { SqliteIdentityStore } from './sqlite-identity-store.js';
 import { SqliteProfileStore, type CorruptProfileHandler } from './sqlite-profile-store.js';
 import { CachedProfileStore } from '../profile-cache.js';
-import { recoverProfileJournal } from './profile-write-behind.js';
 import { SqliteTokenStore } from './sqlite-token-store.js';
 import { runMigrations } from './sqlite-migrations.js';
 
@@ -51,22 +50,16 @@ export async function createSqliteStores(opts: SqliteStoresOptions): Promise<Sto
   const shared = opts.sharedWriters === true;
   const db = await openSqlite({ ...opts, mmap: !shared });
   const catalog = new SqliteCatalogStore(db);
-  const writeBehindMs = opts.profileWriteBehindMs ?? 0;
   const stored = new SqliteProfileStore(db, {
     shared,
     ...(opts.onCorruptProfile !== undefined ? { onCorrupt: opts.onCorruptProfile } : {}),
-    ...(writeBehindMs > 0
-      ? {
-          writeBehind: {
-            dir: join(opts.dataDir, JOURNAL_DIR),
-            flushMs: writeBehindMs,
-            fsync: opts.synchronous === 'FULL',
-            ...(opts.onStorageError !== undefined ? { onError: opts.onStorageError } : {}),
-          },
-        }
-      : {}),
+    journal: {
+      dir: join(opts.dataDir, JOURNAL_DIR),
+      flushMs: opts.profileWriteBehindMs ?? 0,
+      fsync: opts.synchronous === 'FULL',
+      ...(opts.onStorageError !== undefined ? { onError: opts.onStorageError } : {}),
+    },
   });
-  if (stored.writesBehind === false) recoverProfileJournal(db, join(opts.dataDir, JOURNAL_DIR));
   const cacheSize = opts.profileCacheSize ?? 0;
   const profiles =
     cacheSize > 0
