@@ -152,7 +152,9 @@ export function registerEventRoute(
 
 /** The event-log record: never `p_` keys (AAM §2.3: private, used for this call only). */
 function eventRecord(ctx: EventContext): EventRecord {
-  const signals: Record<string, string[]> = {};
+  // No prototype: a signal named `__proto__` (a valid AAM key) must be a key like any other, not
+  // replace the object's prototype and vanish from the log.
+  const signals: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
   for (const [k, v] of ctx.params.signals) if (!k.startsWith('p_')) signals[k] = v;
   // One literal of fixed shape (visitorId may be undefined, which the log leaves out): a spread of
   // a conditional object here went through V8's runtime on every event.

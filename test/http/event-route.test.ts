@@ -189,6 +189,15 @@ describe('/event (AAM DCS API)', () => {
     expect(logged[0]?.signals).toEqual({ c_keep: ['1'] });
   });
 
+  it('logs a signal whatever its name, __proto__ included', async () => {
+    logged.length = 0;
+    await get('__proto__=x&constructor=y&d_rtbd=json');
+    expect(Object.entries(logged[0]?.signals ?? {})).toEqual([
+      ['__proto__', ['x']],
+      ['constructor', ['y']],
+    ]);
+  });
+
   it('uses p_ keys for rules in that request only', async () => {
     const res = await get('p_x=1&d_rtbd=json&d_cts=1');
     expect(res.statusCode).toBe(200);

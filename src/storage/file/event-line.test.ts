@@ -5,7 +5,7 @@ import { LineWriter, writeEventLine } from './event-line.js';
 
 /** What the line must be: JSON.stringify of the record without its p_ signals, as UTF-8. */
 function reference(r: EventRecord): Buffer {
-  const signals: Record<string, string[]> = {};
+  const signals: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
   for (const key of Object.keys(r.signals)) if (!key.startsWith('p_')) signals[key] = r.signals[key] ?? [];
   return Buffer.from(JSON.stringify({ ...r, signals }), 'utf8');
 }
