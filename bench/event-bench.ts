@@ -13,12 +13,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cpuMicros, haveWrk, load, type LoadResult } from './load.js';
+import { cpuMicros, flags, haveWrk, load, type LoadResult } from './load.js';
 import { BENCH_TOKEN, COOKIE, EVENT_QUERY, pauseDemoPartner, ready } from './event-setup.js';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2)
-  args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
+const args = flags();
 const seconds = Number(args.get('seconds') ?? 10);
 const rounds = Number(args.get('rounds') ?? 2);
 const connections = Number(args.get('connections') ?? 100);

@@ -22,10 +22,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { BENCH_TOKEN, COOKIE, EVENT_QUERY, pauseDemoPartner, ready } from './event-setup.js';
+import { flags } from './load.js';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2)
-  args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
+const args = flags();
 const requests = Number(args.get('requests') ?? 4000);
 const warmup = Number(args.get('warmup') ?? 30_000);
 const connections = Number(args.get('connections') ?? 10);

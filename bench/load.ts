@@ -135,3 +135,10 @@ export function cpuMicros(pid: number | undefined): number | undefined {
     return undefined;
   }
 }
+
+/** `--name value` pairs of the command line (the benchmarks' flags). */
+export function flags(argv: readonly string[] = process.argv): Map<string, string> {
+  const out = new Map<string, string>();
+  for (let i = 2; i < argv.length; i += 2) out.set((argv[i] as string).replace(/^--/, ''), argv[i + 1] ?? '');
+  return out;
+}

@@ -36,7 +36,7 @@ import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { cpuMicros, haveWrk, load } from './load.js';
+import { cpuMicros, flags, haveWrk, load } from './load.js';
 import { openLoop, percentile, type RequestRecord } from './open-loop.js';
 import type { ProbeStats } from './partner-probe.js';
 import {
@@ -48,9 +48,7 @@ import {
   type EventTimeline,
 } from './partner-timeline.js';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2)
-  args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
+const args = flags();
 const rate = Number(args.get('rate') ?? 500);
 const seconds = Number(args.get('seconds') ?? 10);
 const probing = args.get('probe') !== '0';

@@ -48,15 +48,19 @@ export class LineWriter {
       // Controls, `"`, `\` and anything past ASCII: JSON's own escaping and UTF-8 encoding.
       if (c < 0x20 || c === 0x22 || c === 0x5c || c > 0x7e) {
         this.pos = start;
-        const json = JSON.stringify(s);
-        this.ensure(json.length * 3);
-        this.pos += this.buf.write(json, this.pos, 'utf8');
-        return;
+        return this.json(s);
       }
       buf[p++] = c;
     }
     buf[p++] = 0x22;
     this.pos = p;
+  }
+
+  /** `JSON.stringify(value)`, UTF-8 encoded. */
+  json(value: unknown): void {
+    const text = JSON.stringify(value);
+    this.ensure(text.length * 3);
+    this.pos += this.buf.write(text, this.pos, 'utf8');
   }
 
   /** `n` as JSON writes it (`null` when not finite). */
@@ -120,9 +124,7 @@ export function writeEventLine(w: LineWriter, r: EventRecord): void {
   w.nums(r.errors);
   if (r.partners !== undefined) {
     w.raw(',"partners":');
-    const json = JSON.stringify(r.partners);
-    w.ensure(json.length * 3);
-    w.pos += w.buf.write(json, w.pos, 'utf8');
+    w.json(r.partners);
   }
   w.raw('}');
 }
