@@ -152,10 +152,15 @@ export function registerEventRoute(
 
 /** The event-log record: never `p_` keys (AAM §2.3: private, used for this call only). */
 function eventRecord(ctx: EventContext): EventRecord {
-  // No prototype: a signal named `__proto__` (a valid AAM key) must be a key like any other, not
-  // replace the object's prototype and vanish from the log.
-  const signals: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
-  for (const [k, v] of ctx.params.signals) if (!k.startsWith('p_')) signals[k] = v;
+  const signals: Record<string, string[]> = {};
+  for (const [k, v] of ctx.params.signals) {
+    if (k.startsWith('p_')) continue;
+    // `__proto__` is a valid AAM key: assigned, it would replace the object's prototype and vanish
+    // from the log. (An object without a prototype avoids that too, but as a dictionary it costs
+    // ≈ 3 k instructions an event.)
+    if (k === '__proto__') Object.defineProperty(signals, k, { value: v, enumerable: true, writable: true });
+    else signals[k] = v;
+  }
   // One literal of fixed shape (visitorId may be undefined, which the log leaves out): a spread of
   // a conditional object here went through V8's runtime on every event.
   return {
