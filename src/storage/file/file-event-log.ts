@@ -92,6 +92,7 @@ export function createFileEventLog(opts: FileEventLogOptions): EventLog {
     writeEventLine(w, record);
     w.ensure(1);
     w.buf[w.pos++] = NEWLINE;
+    // Taken back only once the whole line is written: a record that throws half-way leaves nothing.
     last.bytes = w.buf;
     last.used = w.pos;
     pendingLines += 1;
