@@ -34,7 +34,9 @@ export async function runPipeline(
 ): Promise<void> {
   let skipping = false;
   const last = stages[stages.length - 1];
-  for (const stage of stages) {
+  // Indexed: resumed after an await, a `for…of` here allocated an iterator result per stage.
+  for (let i = 0; i < stages.length; i++) {
+    const stage = stages[i] as Stage;
     if (skipping && stage !== last) continue;
     const t0 = timed ? performance.now() : 0;
     try {
