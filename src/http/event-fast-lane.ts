@@ -23,7 +23,7 @@ export function eventFastLane(
   return (req, res) => {
     const url = req.url;
     if (req.method !== 'GET' || url === undefined || !isEventPath(url)) return false;
-    handle({ url, headers: req.headers, ip: req.socket.remoteAddress ?? '' }).then(
+    handle({ url, headers: req.headers, ip: req.socket.remoteAddress ?? '', body: undefined }).then(
       (reply) => send(res, 200, reply.contentType, reply.headers, reply.body),
       (err: unknown) => {
         const e = toHttpError(err as Error);

@@ -22,8 +22,8 @@ import type { DestItem } from '../protocol/dcs-reply.js';
 export interface EventRequest {
   /** Raw query string without `?`. */
   query: string;
-  /** Raw form body (POST), if any. */
-  body?: string;
+  /** Raw form body (POST); undefined for a GET. */
+  body: string | undefined;
   /** Request headers (lower-case names). */
   headers: Readonly<Record<string, string | string[] | undefined>>;
   ip: string;

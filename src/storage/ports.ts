@@ -5,6 +5,7 @@
  */
 import type { CatalogData, CatalogEntities, CatalogKind } from '../catalog/model.js';
 import type { Profile, ProfileDelta } from '../profiles/profile.js';
+import type { SignalMap } from '../signals/signal-map.js';
 
 export interface ListQuery {
   /** 0-based page (AAM REST convention). */
@@ -106,18 +107,25 @@ export interface IdentityStore {
   close(): Promise<void>;
 }
 
-/** One record per accepted event, written after the reply. Never contains `p_` keys. */
+/**
+ * One record per accepted event, appended after the reply. The caller leaves `p_` keys out (AAM
+ * §2.3: private, for this call only) and every log drops any that slip through.
+ */
 export interface EventRecord {
   ts: number;
   tid: string;
   /** Absent or undefined: the event had no visitor id (left out of the logged line either way). */
   visitorId?: string | undefined;
-  signals: Record<string, string[]>;
+  /** The event's signals as parsed, in arrival order (the pipeline's map itself: no copy an event). */
+  signals: SignalMap;
   traits: number[];
   segments: number[];
   errors: number[];
   partners?: Record<string, string>;
 }
+
+/** An event as a log keeps it (one NDJSON line): signals as an object, without `p_` keys. */
+export type LoggedEvent = Omit<EventRecord, 'signals'> & { signals: Record<string, string[]> };
 
 export interface EventLog {
   /** Buffers the record; never blocks the caller. */

@@ -3,11 +3,18 @@ import { describe, expect, it } from 'vitest';
 import type { EventRecord } from '../ports.js';
 import { LineWriter, writeEventLine } from './event-line.js';
 
-/** What the line must be: JSON.stringify of the record without its p_ signals, as UTF-8. */
+/**
+ * What the line must be: JSON.stringify of the record, its signal map written as an object in the
+ * map's order (an object would put integer-like keys first) without p_ keys, as UTF-8.
+ */
 function reference(r: EventRecord): Buffer {
-  const signals: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
-  for (const key of Object.keys(r.signals)) if (!key.startsWith('p_')) signals[key] = r.signals[key] ?? [];
-  return Buffer.from(JSON.stringify({ ...r, signals }), 'utf8');
+  const signals = [...r.signals]
+    .filter(([key]) => !key.startsWith('p_'))
+    .map(([key, values]) => `${JSON.stringify(key)}:${JSON.stringify(values)}`)
+    .join(',');
+  // `"signals":{}` cannot occur inside a string before it: JSON escapes every quote there.
+  const text = JSON.stringify({ ...r, signals: {} }).replace('"signals":{}', () => `"signals":{${signals}}`);
+  return Buffer.from(text, 'utf8');
 }
 
 function line(r: EventRecord, initial = 16): Buffer {
@@ -31,10 +38,15 @@ const recordArb = fc.record(
     ts: fc.oneof(fc.nat(), fc.constant(1_796_324_474_779)),
     tid: text,
     visitorId: text,
-    signals: fc.dictionary(
-      fc.oneof(text, fc.constantFrom('p_age', 'c_a', '__proto__x')),
-      fc.array(text, { maxLength: 3 }),
-    ),
+    signals: fc
+      .array(
+        fc.tuple(
+          fc.oneof(text, fc.constantFrom('p_age', 'c_a', '__proto__', '7', '__proto__x')),
+          fc.array(text, { maxLength: 3 }),
+        ),
+        { maxLength: 6 },
+      )
+      .map((entries) => new Map(entries)),
     traits: fc.array(num, { maxLength: 4 }),
     segments: fc.array(fc.nat(), { maxLength: 4 }),
     errors: fc.array(fc.nat({ max: 999 }), { maxLength: 2 }),
@@ -58,12 +70,12 @@ describe('event log line', () => {
       ts: 1_796_324_474_779,
       tid: '3PgTN99XWnIU',
       visitorId: '10000000000000000000000000000000001234',
-      signals: {
-        d_orgid: ['ABC@AdobeOrg'],
-        p_age: ['41'],
-        c_tags: ['football', 'league'],
-        c_q: ['say "hi"'],
-      },
+      signals: new Map([
+        ['d_orgid', ['ABC@AdobeOrg']],
+        ['p_age', ['41']],
+        ['c_tags', ['football', 'league']],
+        ['c_q', ['say "hi"']],
+      ]),
       traits: [1001, 1002],
       segments: [2001],
       errors: [],

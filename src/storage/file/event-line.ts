@@ -1,6 +1,7 @@
 /**
  * An event record as its NDJSON line, written straight into the event log's byte buffer: the
- * bytes of `JSON.stringify` of the record without its `p_` signals, UTF-8 encoded.
+ * bytes of `JSON.stringify` of the record with its signal map as an object (keys in the map's
+ * order) and without `p_` signals, UTF-8 encoded.
  *
  * Why not `JSON.stringify` then `Buffer#write`: on Node 20's V8 the stringifier walks each of the
  * record's objects and arrays generically (a `toJSON` lookup on every one) and escapes strings
@@ -103,9 +104,8 @@ export function writeEventLine(w: LineWriter, r: EventRecord): void {
   }
   w.raw(',"signals":{');
   let first = true;
-  for (const key of Object.keys(r.signals)) {
-    const values = r.signals[key];
-    if (values === undefined || key.startsWith('p_')) continue;
+  for (const [key, values] of r.signals) {
+    if (key.startsWith('p_')) continue;
     if (!first) w.raw(',');
     first = false;
     w.str(key);

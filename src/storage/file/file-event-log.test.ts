@@ -3,8 +3,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventLogContract, sampleRecord } from '../contract/event-log.contract.js';
-import type { EventRecord } from '../ports.js';
+import { eventLogContract, logged, sampleRecord } from '../contract/event-log.contract.js';
+import type { LoggedEvent } from '../ports.js';
 import { createFileEventLog } from './file-event-log.js';
 
 const root = mkdtempSync(join(tmpdir(), 'audex-eventlog-'));
@@ -20,12 +20,12 @@ function files(dir: string): string[] {
   }
 }
 
-function readAll(dir: string): EventRecord[] {
+function readAll(dir: string): LoggedEvent[] {
   return files(dir).flatMap((name) =>
     readFileSync(join(dir, name), 'utf8')
       .split('\n')
       .filter((line) => line !== '')
-      .map((line) => JSON.parse(line) as EventRecord),
+      .map((line) => JSON.parse(line) as LoggedEvent),
   );
 }
 
@@ -70,7 +70,7 @@ describe('file event log extras', () => {
       names.every((name, i) => name === `events-2026-11-29-${String(i + 1).padStart(4, '0')}.ndjson`),
     ).toBe(true);
     for (const name of names) expect(statSync(join(dir, name)).size).toBeLessThanOrEqual(maxBytes);
-    expect(readAll(dir)).toEqual(records);
+    expect(readAll(dir)).toEqual(records.map(logged));
   });
 
   it('writes a record larger than maxBytes alone in its own file', async () => {
@@ -80,7 +80,7 @@ describe('file event log extras', () => {
     log.append(sampleRecord(2));
     await log.close();
     expect(files(dir)).toHaveLength(2);
-    expect(readAll(dir)).toEqual([sampleRecord(1), sampleRecord(2)]);
+    expect(readAll(dir)).toEqual([logged(sampleRecord(1)), logged(sampleRecord(2))]);
   });
 
   it('keeps every record, in order, when one flush interval outgrows the first buffer (multi-byte text too)', async () => {
@@ -88,13 +88,18 @@ describe('file event log extras', () => {
     const log = createFileEventLog({ dir });
     const text = 'é 日本 🎧 \u2028 "q" \\ \n'.repeat(40);
     const records = Array.from({ length: 400 }, (_, i) =>
-      sampleRecord(i, { signals: { c_text: [`${i} ${text}`], c_page: [`/p/${i}`] } }),
+      sampleRecord(i, {
+        signals: new Map([
+          ['c_text', [`${i} ${text}`]],
+          ['c_page', [`/p/${i}`]],
+        ]),
+      }),
     );
     for (const r of records) log.append(r);
     await log.close();
     expect(files(dir)).toEqual(['events-2026-11-29-0001.ndjson']);
     expect(statSync(join(dir, files(dir)[0]!)).size).toBeGreaterThan(128 * 1024);
-    expect(readAll(dir)).toEqual(records);
+    expect(readAll(dir)).toEqual(records.map(logged));
   });
 
   it('splits files at record boundaries with multi-byte text, within maxBytes', async () => {
@@ -102,13 +107,13 @@ describe('file event log extras', () => {
     const maxBytes = 2000;
     const log = createFileEventLog({ dir, maxBytes });
     const records = Array.from({ length: 60 }, (_, i) =>
-      sampleRecord(i, { signals: { c_text: ['日本語のテキスト 🎧'.repeat(1 + (i % 5))] } }),
+      sampleRecord(i, { signals: new Map([['c_text', ['日本語のテキスト 🎧'.repeat(1 + (i % 5))]]]) }),
     );
     for (const r of records) log.append(r);
     await log.close();
     expect(files(dir).length).toBeGreaterThan(5);
     for (const name of files(dir)) expect(statSync(join(dir, name)).size).toBeLessThanOrEqual(maxBytes);
-    expect(readAll(dir)).toEqual(records);
+    expect(readAll(dir)).toEqual(records.map(logged));
   });
 
   it("writes records of interleaved days to their own day's files, each in order", async () => {
@@ -125,7 +130,7 @@ describe('file event log extras', () => {
       'events-2026-11-30-0001.ndjson',
       'events-2026-11-30-0002.ndjson',
     ]);
-    expect(readAll(dir)).toEqual([records[0], records[2], records[1], records[3]]);
+    expect(readAll(dir)).toEqual([records[0], records[2], records[1], records[3]].map((r) => logged(r!)));
   });
 
   it('never appends to an existing file: a new log continues the sequence', async () => {
@@ -142,11 +147,17 @@ describe('file event log extras', () => {
   it('drops p_ signal keys even when the caller forgot', async () => {
     const dir = freshDir();
     const log = createFileEventLog({ dir });
-    const record = sampleRecord(1, { signals: { p_email: ['a@b.c'], c_page: ['/x'], P_upper: ['kept'] } });
+    const record = sampleRecord(1, {
+      signals: new Map([
+        ['p_email', ['a@b.c']],
+        ['c_page', ['/x']],
+        ['P_upper', ['kept']],
+      ]),
+    });
     log.append(record);
     await log.close();
-    expect(readAll(dir)).toEqual([{ ...record, signals: { c_page: ['/x'], P_upper: ['kept'] } }]);
-    expect(record.signals['p_email']).toEqual(['a@b.c']);
+    expect(readAll(dir)).toEqual([{ ...logged(record), signals: { c_page: ['/x'], P_upper: ['kept'] } }]);
+    expect(record.signals.get('p_email')).toEqual(['a@b.c']);
   });
 
   it('writes on its own timer without an explicit flush', async () => {
@@ -155,7 +166,7 @@ describe('file event log extras', () => {
     log.append(sampleRecord(1));
     // Poll for the outcome instead of asserting a duration.
     while (readAll(dir).length === 0) await new Promise((r) => setTimeout(r, 5));
-    expect(readAll(dir)).toEqual([sampleRecord(1)]);
+    expect(readAll(dir)).toEqual([logged(sampleRecord(1))]);
     await log.close();
   });
 
@@ -166,7 +177,7 @@ describe('file event log extras', () => {
     await log.close();
     log.append(sampleRecord(2));
     await log.close();
-    expect(readAll(dir)).toEqual([sampleRecord(1)]);
+    expect(readAll(dir)).toEqual([logged(sampleRecord(1))]);
   });
 
   it('reports a failed write to flush() and onError, and still closes', async () => {

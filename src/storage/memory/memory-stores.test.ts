@@ -5,6 +5,7 @@ import { eventLogContract, sampleRecord } from '../contract/event-log.contract.j
 import { identityStoreContract } from '../contract/identity-store.contract.js';
 import { profileStoreContract } from '../contract/profile-store.contract.js';
 import { tokenStoreContract } from '../contract/token-store.contract.js';
+import type { SignalMap } from '../../signals/signal-map.js';
 import { createMemoryEventLog, createMemoryStores } from './memory-stores.js';
 
 function harness<K extends 'catalog' | 'profiles' | 'identity' | 'tokens'>(key: K) {
@@ -20,8 +21,14 @@ identityStoreContract('memory', harness('identity'));
 tokenStoreContract('memory', harness('tokens'));
 eventLogContract('memory', async () => {
   const log = createMemoryEventLog();
-  return { log, read: async () => log.records, cleanup: async () => {} };
+  // Kept as appended (signal maps, p_ keys included): read as the contract's logged form.
+  const read = async () => log.records.map((r) => ({ ...r, signals: signalsObject(r.signals) }));
+  return { log, read, cleanup: async () => {} };
 });
+
+function signalsObject(signals: SignalMap): Record<string, string[]> {
+  return Object.fromEntries([...signals].map(([k, v]) => [k, [...v]]));
+}
 
 describe('memory stores extras', () => {
   it('gives every factory call its own state', async () => {
@@ -33,7 +40,7 @@ describe('memory stores extras', () => {
 
   it('memory event log keeps p_ keys so tests can catch callers that leak them', () => {
     const log = createMemoryEventLog();
-    log.append(sampleRecord(1, { signals: { p_secret: ['x'] } }));
-    expect(log.records[0]?.signals).toEqual({ p_secret: ['x'] });
+    log.append(sampleRecord(1, { signals: new Map([['p_secret', ['x']]]) }));
+    expect(log.records[0]?.signals).toEqual(new Map([['p_secret', ['x']]]));
   });
 });
