@@ -122,6 +122,16 @@ class Writer {
   }
 }
 
+/** Writes `v` as a varint at `buf[p]` (room checked by the caller: at most 5 bytes); returns the next position. */
+function putVarint(buf: Buffer, p: number, v: number): number {
+  while (v >= 0x80) {
+    buf[p++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
+  buf[p++] = v;
+  return p;
+}
+
 /** One scratch writer reused by every encode (the store copies the bytes when it binds them). */
 const scratch = new Writer(4096);
 
@@ -131,59 +141,83 @@ const scratch = new Writer(4096);
  */
 export function encodeProfile(profile: Readonly<Profile>): Buffer {
   const w = scratch;
+  // Traits and segments are written with the position in a local and one bounds check per trait
+  // (or for all segments), not one per field: they are nearly all of a profile's bytes.
   w.pos = 0;
-  w.u8(FORMAT_V1);
+  w.ensure(2 + 5 * 8 + 5);
+  let buf = w.buf;
+  let view = w.view;
+  let p = 0;
+  buf[p++] = FORMAT_V1;
   const flags = (profile.nextExpiry !== undefined ? 1 : 0) | (profile.optedOut !== undefined ? 4 : 0);
-  w.u8(flags);
-  w.f64(profile.created);
-  w.f64(profile.seen);
-  w.f64(profile.sweptDay);
-  if (profile.nextExpiry !== undefined) w.f64(profile.nextExpiry);
-  if (profile.optedOut !== undefined) w.f64(profile.optedOut);
+  buf[p++] = flags;
+  view.setFloat64(p, profile.created, true);
+  view.setFloat64(p + 8, profile.seen, true);
+  view.setFloat64(p + 16, profile.sweptDay, true);
+  p += 24;
+  if (profile.nextExpiry !== undefined) {
+    view.setFloat64(p, profile.nextExpiry, true);
+    p += 8;
+  }
+  if (profile.optedOut !== undefined) {
+    view.setFloat64(p, profile.optedOut, true);
+    p += 8;
+  }
+  p = putVarint(buf, p, profile.traits.size);
 
-  w.varint(profile.traits.size);
   for (const [sid, t] of profile.traits) {
-    w.f64(sid);
-    w.f64(t.first);
-    w.f64(t.last);
-    w.f64(t.count);
-    w.f64(t.expires);
     const days = t.days;
-    w.varint(days.length);
+    w.pos = p;
+    w.ensure(5 * 8 + 5 + 16 * days.length);
+    buf = w.buf;
+    view = w.view;
+    view.setFloat64(p, sid, true);
+    view.setFloat64(p + 8, t.first, true);
+    view.setFloat64(p + 16, t.last, true);
+    view.setFloat64(p + 24, t.count, true);
+    view.setFloat64(p + 32, t.expires, true);
+    p = putVarint(buf, p + 40, days.length);
     for (let i = 0; i < days.length; i++) {
       const d = days[i] as [number, number];
-      w.f64(d[0]);
-      w.f64(d[1]);
+      view.setFloat64(p, d[0], true);
+      view.setFloat64(p + 8, d[1], true);
+      p += 16;
     }
   }
 
-  w.varint(profile.segments.size);
+  w.pos = p;
+  w.ensure(5 + 16 * profile.segments.size);
+  buf = w.buf;
+  view = w.view;
+  p = putVarint(buf, p, profile.segments.size);
   for (const [sid, since] of profile.segments) {
-    w.f64(sid);
-    w.f64(since);
+    view.setFloat64(p, sid, true);
+    view.setFloat64(p + 8, since, true);
+    p += 16;
   }
+  w.pos = p;
 
   const partners = profile.partners;
   let n = 0;
   for (const _ in partners) n++;
   w.varint(n);
   for (const key in partners) {
-    const p = partners[key] as PartnerState;
+    const ps = partners[key] as PartnerState;
     w.str(key);
     let pf = 0;
     for (let i = 0; i < PARTNER_NUMBERS.length; i++)
-      if (p[PARTNER_NUMBERS[i] as (typeof PARTNER_NUMBERS)[number]] !== undefined) pf |= 1 << i;
-    if (p.uid !== undefined) pf |= UID_BIT;
-    if (p.codes !== undefined) pf |= CODES_BIT;
+      if (ps[PARTNER_NUMBERS[i] as (typeof PARTNER_NUMBERS)[number]] !== undefined) pf |= 1 << i;
+    if (ps.uid !== undefined) pf |= UID_BIT;
+    if (ps.codes !== undefined) pf |= CODES_BIT;
     w.u8(pf);
     for (const field of PARTNER_NUMBERS) {
-      const v = p[field];
+      const v = ps[field];
       if (v !== undefined) w.f64(v);
     }
-    if (p.uid !== undefined) w.str(p.uid);
-    if (p.codes !== undefined) {
-      w.varint(p.codes.length);
-      for (const c of p.codes) w.str(c);
+    if (ps.uid !== undefined) w.str(ps.uid);
+    if (ps.codes !== undefined) {
+      w.varint(ps.codes.length);
+      for (const c of ps.codes) w.str(c);
     }
   }
   return w.buf.subarray(0, w.pos);
