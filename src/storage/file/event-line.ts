@@ -103,19 +103,8 @@ export function writeEventLine(w: LineWriter, r: EventRecord): void {
     w.str(r.visitorId);
   }
   w.raw(',"signals":{');
-  let first = true;
-  for (const [key, values] of r.signals) {
-    if (key.startsWith('p_')) continue;
-    if (!first) w.raw(',');
-    first = false;
-    w.str(key);
-    w.raw(':[');
-    for (let i = 0; i < values.length; i++) {
-      if (i > 0) w.raw(',');
-      w.str(values[i] as string);
-    }
-    w.raw(']');
-  }
+  // `forEach`, not `for…of`: the loop allocated an entry and an iterator result per signal.
+  r.signals.forEach(writeSignal, w);
   w.raw('},"traits":');
   w.nums(r.traits);
   w.raw(',"segments":');
@@ -127,4 +116,18 @@ export function writeEventLine(w: LineWriter, r: EventRecord): void {
     w.json(r.partners);
   }
   w.raw('}');
+}
+
+/** One signal as `"key":["v",…]` (comma-separated from the one before); `p_` keys left out. */
+function writeSignal(this: LineWriter, values: readonly string[], key: string): void {
+  if (key.startsWith('p_')) return;
+  // The byte before is `{` only for the first signal written.
+  if (this.buf[this.pos - 1] !== 0x7b) this.raw(',');
+  this.str(key);
+  this.raw(':[');
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) this.raw(',');
+    this.str(values[i] as string);
+  }
+  this.raw(']');
 }
