@@ -82,6 +82,16 @@ export class LineWriter {
     this.raw(Number.isFinite(n) ? String(n) : 'null');
   }
 
+  /** `xs` as a JSON array of strings. */
+  strs(xs: readonly string[]): void {
+    this.raw('[');
+    for (let i = 0; i < xs.length; i++) {
+      if (i > 0) this.raw(',');
+      this.str(xs[i] as string);
+    }
+    this.raw(']');
+  }
+
   nums(xs: readonly number[]): void {
     this.raw('[');
     for (let i = 0; i < xs.length; i++) {
@@ -124,10 +134,6 @@ function writeSignal(this: LineWriter, values: readonly string[], key: string): 
   // The byte before is `{` only for the first signal written.
   if (this.buf[this.pos - 1] !== 0x7b) this.raw(',');
   this.str(key);
-  this.raw(':[');
-  for (let i = 0; i < values.length; i++) {
-    if (i > 0) this.raw(',');
-    this.str(values[i] as string);
-  }
-  this.raw(']');
+  this.raw(':');
+  this.strs(values);
 }
