@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventLog, EventRecord, LoggedEvent } from '../ports.js';
+import type { SignalMap } from '../../signals/signal-map.js';
 
 export interface EventLogHarness {
   log: EventLog;
@@ -31,10 +32,15 @@ export function sampleRecord(i: number, overrides: Partial<EventRecord> = {}): E
   };
 }
 
+/** A signal map as an object of fresh arrays; `p_` keys too when `withPrivate`. */
+export function signalsObject(signals: SignalMap, withPrivate = false): Record<string, string[]> {
+  const kept = [...signals].filter(([k]) => withPrivate || !k.startsWith('p_'));
+  return Object.fromEntries(kept.map(([k, v]) => [k, [...v]]));
+}
+
 /** What a log keeps of `r`: the signals as an object, without `p_` keys. */
 export function logged(r: EventRecord): LoggedEvent {
-  const kept = [...r.signals].filter(([k]) => !k.startsWith('p_'));
-  return { ...r, signals: Object.fromEntries(kept.map(([k, v]) => [k, [...v]])) };
+  return { ...r, signals: signalsObject(r.signals) };
 }
 
 export function eventLogContract(name: string, make: () => Promise<EventLogHarness>): void {

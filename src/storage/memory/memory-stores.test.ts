@@ -1,11 +1,10 @@
 /** The in-memory backend against every shared contract, plus its own extras. */
 import { describe, expect, it } from 'vitest';
 import { catalogStoreContract } from '../contract/catalog-store.contract.js';
-import { eventLogContract, sampleRecord } from '../contract/event-log.contract.js';
+import { eventLogContract, sampleRecord, signalsObject } from '../contract/event-log.contract.js';
 import { identityStoreContract } from '../contract/identity-store.contract.js';
 import { profileStoreContract } from '../contract/profile-store.contract.js';
 import { tokenStoreContract } from '../contract/token-store.contract.js';
-import type { SignalMap } from '../../signals/signal-map.js';
 import { createMemoryEventLog, createMemoryStores } from './memory-stores.js';
 
 function harness<K extends 'catalog' | 'profiles' | 'identity' | 'tokens'>(key: K) {
@@ -22,13 +21,9 @@ tokenStoreContract('memory', harness('tokens'));
 eventLogContract('memory', async () => {
   const log = createMemoryEventLog();
   // Kept as appended (signal maps, p_ keys included): read as the contract's logged form.
-  const read = async () => log.records.map((r) => ({ ...r, signals: signalsObject(r.signals) }));
+  const read = async () => log.records.map((r) => ({ ...r, signals: signalsObject(r.signals, true) }));
   return { log, read, cleanup: async () => {} };
 });
-
-function signalsObject(signals: SignalMap): Record<string, string[]> {
-  return Object.fromEntries([...signals].map(([k, v]) => [k, [...v]]));
-}
 
 describe('memory stores extras', () => {
   it('gives every factory call its own state', async () => {
