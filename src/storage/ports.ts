@@ -76,6 +76,11 @@ export interface MergeBasis {
   rev: number;
   /** The profile as read with exactly this delta applied (same `now`). The store may keep and return it. */
   merged: Profile;
+  /**
+   * The event minted this visitor id (rev 0): no profile can be stored under it, so the store
+   * need not look for one. Only the pipeline sets it, never from anything a request carries.
+   */
+  fresh?: true;
 }
 
 /**

@@ -20,7 +20,10 @@ export const writeProfileStage: Stage = {
     if (ctx.profile !== undefined && ctx.readRev >= 0) {
       if (ctx.delta.partners !== undefined)
         applyDelta(ctx.profile, { partners: ctx.delta.partners }, ctx.now);
-      basis = { rev: ctx.readRev, merged: ctx.profile };
+      basis =
+        ctx.identitySource === 'minted'
+          ? { rev: 0, merged: ctx.profile, fresh: true }
+          : { rev: ctx.readRev, merged: ctx.profile };
     }
     try {
       const merged = profiles.merge(visitorId, ctx.delta, ctx.now, basis);

@@ -170,6 +170,17 @@ export function profileStoreContract(name: string, make: () => Promise<ProfileSt
       expect(keysOf((await store.get('new1'))?.segments).sort()).toEqual(['3', '4']);
     });
 
+    it('stores a fresh basis (an id the event minted) at rev 1; later merges build on it', async () => {
+      const merged = applyDelta(emptyProfile(T0), { segmentsAdd: [5] }, T0);
+      const stored = await store.merge('minted1', { segmentsAdd: [5] }, T0, { rev: 0, merged, fresh: true });
+      expect(stored.rev).toBe(1);
+      const read = await store.get('minted1');
+      expect([read?.rev, keysOf(read?.segments)]).toEqual([1, ['5']]);
+      await store.merge('minted1', { segmentsAdd: [6] }, T0 + 1);
+      const after = await store.get('minted1');
+      expect([after?.rev, keysOf(after?.segments).sort()]).toEqual([2, ['5', '6']]);
+    });
+
     it('never loses an update: 200 concurrent merges of different traits', async () => {
       const ids = Array.from({ length: 200 }, (_, i) => i + 1);
       await Promise.all(

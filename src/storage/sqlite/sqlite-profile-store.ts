@@ -389,7 +389,12 @@ export class SqliteProfileStore implements ProfileStore {
 
   /** A merge or delete in write-behind mode: the same revision rules, written to the journal. */
   #applyBehind(op: Exclude<Op, { kind: 'exec' }>, wb: ProfileWriteBehind): Outcome {
-    const rev = wb.revOf(op.visitorId) ?? (this.#sql.rev.get(op.visitorId) as number | undefined) ?? 0;
+    // A minted id has no row: its first write needs no look at the table.
+    const rev =
+      wb.revOf(op.visitorId) ??
+      (op.kind === 'merge' && op.basis?.fresh === true
+        ? 0
+        : ((this.#sql.rev.get(op.visitorId) as number | undefined) ?? 0));
     if (op.kind === 'delete') {
       if (rev > 0) wb.delete(op.visitorId);
       return { kind: 'delete', deleted: rev > 0 };

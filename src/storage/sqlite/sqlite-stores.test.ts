@@ -110,6 +110,36 @@ describe('sqlite write-behind', () => {
     expect(readdirSync(join(dataDir, JOURNAL_DIR))).toEqual([]);
   });
 
+  it('flushes a large batch in slices between which it keeps serving, and loses no later write', async () => {
+    const dataDir = freshDir();
+    const stores = await createSqliteStores({ dataDir, profileWriteBehindMs: 50 });
+    const ids = Array.from({ length: 3000 }, (_, i) => `v${String(i).padStart(4, '0')}`);
+    const count = async () => {
+      const db = await rawDb(dataDir);
+      try {
+        return db.prepare('SELECT count(*) AS n, sum(rev) AS revs FROM profiles').get() as {
+          n: number;
+          revs: number;
+        };
+      } finally {
+        db.close();
+      }
+    };
+    try {
+      await Promise.all(ids.map((id) => stores.profiles.merge(id, realize1, T0)));
+      // Writes while the batch is being flushed: each visitor's newer revision wins in the end.
+      const later = ids.filter((_, i) => i % 100 === 0);
+      await expect.poll(async () => (await count()).n, { timeout: 5000, interval: 1 }).toBeGreaterThan(0);
+      await Promise.all(later.map((id) => stores.profiles.merge(id, { segmentsAdd: [1] }, T0 + 1)));
+      await expect
+        .poll(count, { timeout: 10_000 })
+        .toEqual({ n: ids.length, revs: ids.length + later.length });
+      for (const id of later) expect((await stores.profiles.get(id))?.rev).toBe(2);
+    } finally {
+      await stores.close();
+    }
+  });
+
   it('replays the journal after a crash: every acknowledged write, a deletion included, a torn tail ignored', async () => {
     const dataDir = freshDir();
     const stores = await createSqliteStores({
