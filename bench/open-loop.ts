@@ -42,8 +42,14 @@ export async function openLoop(opts: {
   seconds: number;
   /** Parse each JSON reply's `tid` (and `debug.partners[*].ms`, if any) into its record. */
   keepTid?: boolean;
+  /**
+   * The generator's connections, kept open across runs (a warm-up, then the measured window): a
+   * fresh pool opens its connections during the window's first second. Default: a pool of its own,
+   * closed at the end.
+   */
+  pool?: Pool;
 }): Promise<OpenLoopResult> {
-  const pool = new Pool(opts.origin, { connections: 256 });
+  const pool = opts.pool ?? generatorPool(opts.origin);
   const total = Math.round(opts.ratePerSec * opts.seconds);
   const result: OpenLoopResult = { sent: 0, ok: 0, failed: 0, latenciesMs: [], records: [] };
   const bodies: string[] = [];
@@ -76,9 +82,14 @@ export async function openLoop(opts: {
     );
   }
   if (open > 0) await new Promise<void>((r) => (drained = r));
-  await pool.close();
+  if (opts.pool === undefined) await pool.close();
   if (opts.keepTid === true) result.records.forEach((rec, i) => readReply(rec, bodies[i]!));
   return result;
+}
+
+/** The generator's connection pool to `origin`. */
+export function generatorPool(origin: string): Pool {
+  return new Pool(origin, { connections: 256 });
 }
 
 function replyHandler(

@@ -17,6 +17,10 @@
  *
  * Flags (default first):
  *   --rate 500, --seconds 10, --scenarios 1,2,3
+ *   --warmup 3               seconds of scenario 1's load at its full rate before each measured window
+ *                            (DCS and baseline; after 2 s at 200/s): connection pools, JIT and heap
+ *                            reach their steady state first (the 2 s at 200/s alone left a third
+ *                            of the tail in the measured window's first second)
  *   --baseline 1|0           scenario 1 also against bench/fanout-server.ts (the least any server does
  *                            for the exchange: a bare node:http fan-out to the same providers), same rate
  *   --probe 1|0              the cross-process probe
@@ -37,7 +41,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cpuMicros, flags, haveWrk, load } from './load.js';
-import { openLoop, percentile, type RequestRecord } from './open-loop.js';
+import { generatorPool, openLoop, percentile, type RequestRecord } from './open-loop.js';
 import type { ProbeStats } from './partner-probe.js';
 import {
   decompositionTable,
@@ -51,6 +55,7 @@ import {
 const args = flags();
 const rate = Number(args.get('rate') ?? 500);
 const seconds = Number(args.get('seconds') ?? 10);
+const warmup = Number(args.get('warmup') ?? 3);
 const probing = args.get('probe') !== '0';
 const debug = args.get('debug') === '1';
 const pin = args.get('pin') === '1';
@@ -189,6 +194,32 @@ function minusSlowestCall(records: readonly RequestRecord[]): number[] {
 }
 
 /**
+ * Scenario 1's warm-up: 2 s at up to 200 events/s, then `--warmup` seconds at the full rate. The
+ * full rate at once, on a cold process, makes calls slow enough to open the breakers.
+ */
+async function warmUp(load: Omit<Parameters<typeof openLoop>[0], 'ratePerSec' | 'seconds'>): Promise<void> {
+  await openLoop({ ...load, ratePerSec: Math.min(rate, 200), seconds: 2 });
+  await openLoop({ ...load, ratePerSec: rate, seconds: warmup });
+}
+
+/**
+ * How many events of each second of the run were over `limitMs` by `minusSlowestCall`: a tail
+ * spread over the run (scheduling, GC) reads differently from one bunched at its start (warm-up).
+ */
+function overBySecond(records: readonly RequestRecord[], limitMs = 3): string {
+  if (records.length === 0) return '';
+  const start = Math.min(...records.map((r) => r.sent));
+  const counts: number[] = [];
+  for (const r of records) {
+    const calls = r.debugMs === undefined ? [] : Object.values(r.debugMs);
+    if (calls.length !== 3 || r.done - r.sent - Math.max(...calls) <= limitMs) continue;
+    const second = Math.floor((r.sent - start) / 1000);
+    counts[second] = (counts[second] ?? 0) + 1;
+  }
+  return Array.from(counts, (c) => c ?? 0).join(' ');
+}
+
+/**
  * Scenario 1's load against the bare fan-out server (bench/fanout-server.ts) on the same providers:
  * what the machine costs for the exchange without any of the DCS's work.
  */
@@ -198,15 +229,18 @@ async function fanoutBaseline(providerUrls: string[]): Promise<{
   failed: number;
   reply: number[];
   minusCall: number[];
+  overBySecond: string;
   cpuUsPerEvent: number;
 }> {
   const origin = 'http://127.0.0.1:18283';
   const server = await child(join(here, 'fanout-server.js'), ['18283', JSON.stringify(providerUrls)]);
   try {
     const path = () => '/event';
-    await openLoop({ origin, path, ratePerSec: Math.min(rate, 200), seconds: 2 });
+    const pool = generatorPool(origin);
+    await warmUp({ origin, path, pool });
     const cpu0 = cpuMicros(server.proc.pid) ?? NaN;
-    const run = await openLoop({ origin, path, ratePerSec: rate, seconds, keepTid: true });
+    const run = await openLoop({ origin, path, ratePerSec: rate, seconds, keepTid: true, pool });
+    await pool.close();
     const cpuUsPerEvent = ((cpuMicros(server.proc.pid) ?? NaN) - cpu0) / run.sent;
     const ok = run.records.filter((r) => r.status === 200);
     return {
@@ -215,6 +249,7 @@ async function fanoutBaseline(providerUrls: string[]): Promise<{
       failed: run.failed,
       reply: ok.map((r) => r.done - r.sent),
       minusCall: minusSlowestCall(ok),
+      overBySecond: overBySecond(ok),
       cpuUsPerEvent,
     };
   } finally {
@@ -352,20 +387,16 @@ async function main(): Promise<void> {
 
     if (scenarios.has(1)) {
       // 1. Three providers at 20 ms, each event calls all three (new visitor, no cache).
-      await openLoop({ origin: AUDEX, path: eventPath, ratePerSec: Math.min(rate, 200), seconds: 2 });
+      const pool = generatorPool(AUDEX);
+      const load = { origin: AUDEX, path: eventPath, ...(auth !== undefined ? { headers: auth } : {}), pool };
+      await warmUp(load);
       const {
         run: s1,
         probed,
         outcomes: o1,
         dcsCpuUsPerEvent,
-      } = await measured('s1', {
-        origin: AUDEX,
-        path: eventPath,
-        ...(auth !== undefined ? { headers: auth } : {}),
-        ratePerSec: rate,
-        seconds,
-        keepTid: true,
-      });
+      } = await measured('s1', { ...load, ratePerSec: rate, seconds, keepTid: true });
+      await pool.close();
       const p50 = percentile(s1.latenciesMs, 50);
       const p99 = percentile(s1.latenciesMs, 99);
       console.log(
@@ -383,6 +414,7 @@ async function main(): Promise<void> {
         console.log(
           `   per event, minus slowest call (d_debug)   p50 ${fmt(pct(d, 50))}  p99 ${fmt(pct(d, 99))}  (n=${d.length})`,
         );
+        console.log(`   events over 3 ms by it, per second of the run: ${overBySecond(s1.records)}`);
       }
       if (probed !== undefined) {
         const joined = joinTimelines(s1.records, probed.dcs, probed.sims, probed.gen, 3, TMAX_MS);
@@ -427,6 +459,7 @@ async function main(): Promise<void> {
             ),
           )})`,
         );
+        console.log(`   baseline events over 3 ms, per second of the run: ${b.overBySecond}`);
         console.log(
           `   CPU per event (all threads, /proc): DCS ${dcsCpuUsPerEvent.toFixed(0)} µs${probing ? ' (probe included)' : ''}, baseline ${b.cpuUsPerEvent.toFixed(0)} µs`,
         );
