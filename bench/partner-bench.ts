@@ -424,6 +424,7 @@ async function main(): Promise<void> {
             `   ${label.padEnd(38)} p50 ${fmt(pct(xs, 50))}  p99 ${fmt(pct(xs, 99))}  (n=${xs.length})`,
           );
         line('per event, minus slowest call (DCS)', joined.minusCallDcs);
+        console.log(`   events over 3 ms by it: ${joined.minusCallDcs.filter((x) => x > 3).length}`);
         line('per event, minus slowest answer (sim)', joined.minusService);
         line(
           'slowest call as the DCS timed it',
