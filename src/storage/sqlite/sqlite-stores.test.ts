@@ -110,6 +110,27 @@ describe('sqlite write-behind', () => {
     expect(readdirSync(join(dataDir, JOURNAL_DIR))).toEqual([]);
   });
 
+  it('under a light load commits a write without waiting for the end of the event-loop turn', async () => {
+    const dataDir = freshDir();
+    const stores = await createSqliteStores({ dataDir, profileWriteBehindMs: 60_000 });
+    try {
+      let turnEnded = false;
+      setImmediate(() => (turnEnded = true));
+      const written = await stores.profiles.merge('v', realize1, T0);
+      expect(turnEnded).toBe(false);
+      // Durable as before: a copy of the files now (what a crash leaves) replays the write.
+      const copy = crashCopy(dataDir);
+      const replayed = await createSqliteStores({ dataDir: copy, profileWriteBehindMs: 60_000 });
+      try {
+        expect(await replayed.profiles.get('v')).toEqual(written);
+      } finally {
+        await replayed.close();
+      }
+    } finally {
+      await stores.close();
+    }
+  });
+
   it('flushes a large batch in slices between which it keeps serving, and loses no later write', async () => {
     const dataDir = freshDir();
     const stores = await createSqliteStores({ dataDir, profileWriteBehindMs: 50 });
