@@ -95,11 +95,7 @@ class Writer {
   }
   varint(v: number): void {
     this.ensure(5);
-    while (v >= 0x80) {
-      this.buf[this.pos++] = (v & 0x7f) | 0x80;
-      v >>>= 7;
-    }
-    this.buf[this.pos++] = v;
+    this.pos = putVarint(this.buf, this.pos, v);
   }
   str(s: string): void {
     const n = s.length;
