@@ -184,13 +184,16 @@ interface Probed {
 
 /**
  * Per event, reply time minus its slowest provider call as the server timed it (`d_debug`, or the
- * baseline's equivalent), for the events that report all three calls.
+ * baseline's equivalent); undefined unless the event reports all three calls.
  */
+function minusSlowestCallOf(r: RequestRecord): number | undefined {
+  const calls = r.debugMs === undefined ? [] : Object.values(r.debugMs);
+  return calls.length === 3 ? r.done - r.sent - Math.max(...calls) : undefined;
+}
+
+/** {@link minusSlowestCallOf} for the events that report all three calls. */
 function minusSlowestCall(records: readonly RequestRecord[]): number[] {
-  return records.flatMap((r) => {
-    const calls = r.debugMs === undefined ? [] : Object.values(r.debugMs);
-    return calls.length === 3 ? [r.done - r.sent - Math.max(...calls)] : [];
-  });
+  return records.flatMap((r) => minusSlowestCallOf(r) ?? []);
 }
 
 /**
@@ -211,8 +214,7 @@ function overBySecond(records: readonly RequestRecord[], limitMs = 3): string {
   const start = Math.min(...records.map((r) => r.sent));
   const counts: number[] = [];
   for (const r of records) {
-    const calls = r.debugMs === undefined ? [] : Object.values(r.debugMs);
-    if (calls.length !== 3 || r.done - r.sent - Math.max(...calls) <= limitMs) continue;
+    if ((minusSlowestCallOf(r) ?? 0) <= limitMs) continue;
     const second = Math.floor((r.sent - start) / 1000);
     counts[second] = (counts[second] ?? 0) + 1;
   }
