@@ -65,13 +65,93 @@ const STALL_TICK_MS = 5;
 
 const GC_KINDS: Record<number, string> = { 1: 'minor', 2: 'major', 4: 'incremental', 8: 'weakcb' };
 
+/**
+ * The exchanges of the measured window, as columns: numbers in a `Float64Array`, keys as latin1
+ * bytes in one `Buffer`. An object (and a kept key string) per exchange made every record survive
+ * a scavenge and be promoted at the next: the probe itself added to the young-generation pauses
+ * it measures (each process keeps one record per event, the DCS four). Typed-array and buffer
+ * memory is outside the V8 heap, so what the probe keeps costs the scavenger nothing.
+ */
+class ExchangeLog {
+  readonly #width: number;
+  #nums: Float64Array;
+  #keys: Buffer;
+  #keyEnds: Uint32Array;
+  #keyBytes = 0;
+  /** Slot number of the first exchange of the window: slots handed out before a reset go nowhere. */
+  #first = 0;
+  length = 0;
+
+  constructor(fields: number) {
+    this.#width = fields;
+    this.#nums = new Float64Array(fields * 65_536);
+    this.#keys = Buffer.alloc(1 << 21);
+    this.#keyEnds = new Uint32Array(65_536);
+  }
+
+  /** Opens a record for `key` and returns its slot; its numbers start NaN. */
+  add(key: string): number {
+    const n = this.length;
+    if (n === this.#keyEnds.length) {
+      this.#keyEnds = grown(this.#keyEnds, n * 2);
+      this.#nums = grown(this.#nums, this.#nums.length * 2);
+    }
+    if (this.#keyBytes + key.length > this.#keys.length) {
+      const keys = Buffer.alloc(Math.max(this.#keys.length * 2, this.#keyBytes + key.length));
+      this.#keys.copy(keys, 0, 0, this.#keyBytes);
+      this.#keys = keys;
+    }
+    this.#keyBytes += this.#keys.write(key, this.#keyBytes, 'latin1');
+    this.#keyEnds[n] = this.#keyBytes;
+    this.#nums.fill(NaN, n * this.#width, (n + 1) * this.#width);
+    this.length = n + 1;
+    return this.#first + n;
+  }
+
+  /** Sets field `f` of the record in `slot`, if that record is still in the window. */
+  set(slot: number, f: number, v: number): void {
+    const i = slot - this.#first;
+    if (i >= 0 && i < this.length) this.#nums[i * this.#width + f] = v;
+  }
+
+  /** Field `f` of the `i`-th record of the window (undefined: never set). */
+  num(i: number, f: number): number | undefined {
+    const v = this.#nums[i * this.#width + f];
+    return v === undefined || Number.isNaN(v) ? undefined : v;
+  }
+
+  key(i: number): string {
+    return this.#keys.toString('latin1', i === 0 ? 0 : this.#keyEnds[i - 1], this.#keyEnds[i]);
+  }
+
+  reset(): void {
+    this.#first += this.length;
+    this.length = 0;
+    this.#keyBytes = 0;
+  }
+}
+
+function grown<T extends Float64Array | Uint32Array>(a: T, length: number): T {
+  const b = new (a.constructor as new (n: number) => T)(length);
+  b.set(a);
+  return b;
+}
+
 const lag = monitorEventLoopDelay({ resolution: 1 });
 lag.enable();
 let since = monoMs();
 let cpu0 = process.cpuUsage();
 let gcPauses: Array<[number, number, string]> = [];
-let server: ServerRecord[] = [];
-let client: ClientRecord[] = [];
+const S_START = 0;
+const S_FINISH = 1;
+const server = new ExchangeLog(2);
+const C_CREATE = 0;
+const C_SENT = 1;
+const C_HEADERS = 2;
+const C_END = 3;
+/** 1: ended with an error before its body was read. */
+const C_ERROR = 4;
+const client = new ExchangeLog(5);
 let stalls: Array<[number, number]> = [];
 let lastTick = monoMs();
 setInterval(() => {
@@ -80,8 +160,12 @@ setInterval(() => {
   if (late > STALL_MS) stalls.push([now, late]);
   lastTick = now;
 }, STALL_TICK_MS).unref();
-const serverOpen = new WeakMap<object, { key: string; start: number }>();
-const clientOpen = new WeakMap<object, ClientRecord>();
+/**
+ * An open exchange's slot, kept on the response or undici request object itself: a WeakMap entry
+ * per exchange is an ephemeron every scavenge has to process.
+ */
+const SLOT = Symbol('probe slot');
+type Slotted = { [SLOT]?: number };
 
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) {
@@ -91,18 +175,20 @@ new PerformanceObserver((list) => {
 }).observe({ entryTypes: ['gc'] });
 
 subscribe('http.server.request.start', (msg) => {
-  const { request, response } = msg as { request: IncomingMessage; response: object };
+  const { request, response } = msg as { request: IncomingMessage; response: Slotted };
   const h = request.headers;
   const key = h['x-bench-seq'] ?? h['x-audex-request-id'];
-  if (typeof key === 'string') serverOpen.set(response, { key, start: monoMs() });
+  if (typeof key !== 'string') return;
+  const slot = server.add(key);
+  server.set(slot, S_START, monoMs());
+  response[SLOT] = slot;
 });
 subscribe('http.server.response.finish', (msg) => {
-  const { response } = msg as { response: object };
-  const open = serverOpen.get(response);
-  if (open !== undefined) server.push({ ...open, finish: monoMs() });
+  const slot = (msg as { response: Slotted }).response[SLOT];
+  if (slot !== undefined) server.set(slot, S_FINISH, monoMs());
 });
 
-type UndiciRequest = { headers: unknown };
+type UndiciRequest = Slotted & { headers: unknown };
 function requestIdOf(req: UndiciRequest): string | undefined {
   const h = req.headers;
   if (!Array.isArray(h)) return undefined;
@@ -114,35 +200,55 @@ subscribe('undici:request:create', (msg) => {
   const { request } = msg as { request: UndiciRequest };
   const requestId = requestIdOf(request);
   if (requestId === undefined) return;
-  const rec: ClientRecord = { requestId, create: monoMs() };
-  clientOpen.set(request, rec);
-  client.push(rec);
+  const slot = client.add(requestId);
+  client.set(slot, C_CREATE, monoMs());
+  request[SLOT] = slot;
 });
-subscribe('undici:client:sendHeaders', (msg) => {
-  const rec = clientOpen.get((msg as { request: object }).request);
-  if (rec !== undefined) rec.sent = monoMs();
-});
-subscribe('undici:request:headers', (msg) => {
-  const rec = clientOpen.get((msg as { request: object }).request);
-  if (rec !== undefined) rec.headers = monoMs();
-});
-subscribe('undici:request:trailers', (msg) => {
-  const rec = clientOpen.get((msg as { request: object }).request);
-  if (rec !== undefined) rec.end = monoMs();
-});
+const clientMark = (field: number) => (msg: unknown) => {
+  const slot = (msg as { request: Slotted }).request[SLOT];
+  if (slot !== undefined) client.set(slot, field, monoMs());
+};
+subscribe('undici:client:sendHeaders', clientMark(C_SENT));
+subscribe('undici:request:headers', clientMark(C_HEADERS));
+subscribe('undici:request:trailers', clientMark(C_END));
 subscribe('undici:request:error', (msg) => {
-  const { request, error } = msg as { request: object; error: Error };
-  const rec = clientOpen.get(request);
-  if (rec !== undefined && rec.end === undefined) rec.error = error.name;
+  const slot = (msg as { request: Slotted }).request[SLOT];
+  if (slot !== undefined) client.set(slot, C_ERROR, 1);
 });
+
+/** The window's exchanges as records (read once, after the window). */
+function serverRecords(): ServerRecord[] {
+  const out: ServerRecord[] = [];
+  for (let i = 0; i < server.length; i++) {
+    const start = server.num(i, S_START);
+    const finish = server.num(i, S_FINISH);
+    if (start !== undefined && finish !== undefined) out.push({ key: server.key(i), start, finish });
+  }
+  return out;
+}
+function clientRecords(): ClientRecord[] {
+  const out: ClientRecord[] = [];
+  for (let i = 0; i < client.length; i++) {
+    const rec: ClientRecord = { requestId: client.key(i), create: client.num(i, C_CREATE) ?? NaN };
+    const sent = client.num(i, C_SENT);
+    const headers = client.num(i, C_HEADERS);
+    const end = client.num(i, C_END);
+    if (sent !== undefined) rec.sent = sent;
+    if (headers !== undefined) rec.headers = headers;
+    if (end !== undefined) rec.end = end;
+    else if (client.num(i, C_ERROR) !== undefined) rec.error = 'error';
+    out.push(rec);
+  }
+  return out;
+}
 
 export function resetProbe(): void {
   lag.reset();
   since = monoMs();
   cpu0 = process.cpuUsage();
   gcPauses = [];
-  server = [];
-  client = [];
+  server.reset();
+  client.reset();
   stalls = [];
 }
 
@@ -173,8 +279,8 @@ export function readProbe(): ProbeStats {
     gc: { count: gcPauses.length, totalMs, maxMs, byKind },
     gcPauses: gcPauses.map(([s, d]) => [s, d]),
     stalls,
-    server,
-    client,
+    server: serverRecords(),
+    client: clientRecords(),
   };
 }
 
