@@ -52,15 +52,15 @@ export async function openLoop(opts: {
   const pool = opts.pool ?? generatorPool(opts.origin);
   const total = Math.round(opts.ratePerSec * opts.seconds);
   const result: OpenLoopResult = { sent: 0, ok: 0, failed: 0, latenciesMs: [], records: [] };
-  const bodies: string[] = [];
+  const bodies = new BodyLog();
   let open = 0;
   let drained: (() => void) | undefined;
-  const finish = (rec: RequestRecord, body: string | undefined) => {
+  const finish = (rec: RequestRecord, body: readonly Buffer[] | undefined) => {
     if (body === undefined) result.failed++;
     else {
       result.latenciesMs.push(rec.done - rec.sent);
       result.records.push(rec);
-      bodies.push(body);
+      bodies.add(body);
       if (rec.status === 200) result.ok++;
       else result.failed++;
     }
@@ -83,8 +83,35 @@ export async function openLoop(opts: {
   }
   if (open > 0) await new Promise<void>((r) => (drained = r));
   if (opts.pool === undefined) await pool.close();
-  if (opts.keepTid === true) result.records.forEach((rec, i) => readReply(rec, bodies[i]!));
+  if (opts.keepTid === true) result.records.forEach((rec, i) => readReply(rec, bodies.text(i)));
   return result;
+}
+
+/**
+ * The run's reply bodies, end to end in one buffer. Kept as strings (one per event until the run
+ * ends) they each survived a scavenge and were promoted at the next: the generator's own GC pauses,
+ * which delay its sends and its reading of replies, grew with what it kept.
+ */
+class BodyLog {
+  #bytes = Buffer.allocUnsafe(1 << 22);
+  #size = 0;
+  readonly #ends: number[] = [];
+
+  add(chunks: readonly Buffer[]): void {
+    let n = 0;
+    for (const c of chunks) n += c.length;
+    if (this.#size + n > this.#bytes.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.#bytes.length * 2, this.#size + n));
+      this.#bytes.copy(bigger, 0, 0, this.#size);
+      this.#bytes = bigger;
+    }
+    for (const c of chunks) this.#size += c.copy(this.#bytes, this.#size);
+    this.#ends.push(this.#size);
+  }
+
+  text(i: number): string {
+    return this.#bytes.toString('utf8', i === 0 ? 0 : this.#ends[i - 1], this.#ends[i]);
+  }
 }
 
 /** The generator's connection pool to `origin`. */
@@ -94,7 +121,7 @@ export function generatorPool(origin: string): Pool {
 
 function replyHandler(
   rec: RequestRecord,
-  finish: (rec: RequestRecord, body: string | undefined) => void,
+  finish: (rec: RequestRecord, body: readonly Buffer[] | undefined) => void,
 ): Dispatcher.DispatchHandler {
   const chunks: Buffer[] = [];
   return {
@@ -109,7 +136,7 @@ function replyHandler(
     },
     onComplete() {
       rec.done = monoMs();
-      finish(rec, Buffer.concat(chunks).toString('utf8'));
+      finish(rec, chunks);
     },
     onError() {
       finish(rec, undefined);
