@@ -14,6 +14,7 @@ import { registerOptOutRoutes } from './http/optout-route.js';
 import { registerHealthRoutes } from './http/health-routes.js';
 import { errorHandler } from './http/error-handler.js';
 import { adminPlugin } from './admin/admin-plugin.js';
+import { AdminTokenHashes } from './admin/admin-token-hashes.js';
 import { ensureAdminToken } from './admin/auth.js';
 import { testTraitRule, validateSegmentRule, validateTraitRule } from './rules/index.js';
 import { seedDemoWorkspace, setDemoPartnerEndpoint } from './demo/demo-workspace.js';
@@ -86,6 +87,7 @@ export async function createApp(config: Readonly<AudexConfig>, opts: AppOptions 
     await setDemoPartnerEndpoint(stores.catalog, demoProvider.url, now());
   }
   const mintedAdminToken = await ensureAdminToken(stores.tokens, config.adminToken, now());
+  const adminTokens = await AdminTokenHashes.load(stores.tokens);
   const metrics = new Metrics({ defaultMetrics: opts.defaultMetrics ?? true });
 
   // Installed once the /event handler exists; the server asks for it per request.
@@ -164,7 +166,7 @@ export async function createApp(config: Readonly<AudexConfig>, opts: AppOptions 
   const handleEvent = createEventHandler({
     services,
     eventLog,
-    tokens: stores.tokens,
+    adminTokens,
     metrics,
     onCrash: (stage, err) => server.log.error({ err, stage }, 'pipeline stage crashed'),
   });
@@ -181,7 +183,7 @@ export async function createApp(config: Readonly<AudexConfig>, opts: AppOptions 
   await server.register(adminPlugin, {
     prefix: '/api/v1',
     catalog: stores.catalog,
-    tokens: stores.tokens,
+    tokens: adminTokens.watch(),
     validators: {
       trait: validateTraitRule,
       segment: validateSegmentRule,
@@ -202,6 +204,7 @@ export async function createApp(config: Readonly<AudexConfig>, opts: AppOptions 
     async close() {
       await server.close();
       catalog.close();
+      adminTokens.close();
       breakers.shutdown();
       await transport.close();
       await demoProvider?.close();

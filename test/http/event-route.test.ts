@@ -208,6 +208,45 @@ describe('/event (AAM DCS API)', () => {
     const res = await get('d_rtbd=json&d_debug=1', { authorization: `Bearer ${TEST_ADMIN_TOKEN}` });
     expect(Object.keys(res.json().debug.stages)).toContain('write-profile');
   });
+
+  it('answers d_debug for an admin token minted through the API at once, and not once revoked', async () => {
+    const admin = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
+    const minted = await app.server.inject({
+      method: 'POST',
+      url: '/api/v1/tokens/',
+      headers: admin,
+      payload: { name: 'second admin', role: 'admin' },
+    });
+    expect(minted.statusCode).toBe(201);
+    const { id, token } = minted.json() as { id: string; token: string };
+    const auth = { authorization: `Bearer ${token}` };
+    expect((await get('d_rtbd=json&d_debug=1', auth)).json().debug).toBeDefined();
+    const revoked = await app.server.inject({
+      method: 'DELETE',
+      url: `/api/v1/tokens/${id}`,
+      headers: admin,
+    });
+    expect(revoked.statusCode).toBe(204);
+    expect((await get('d_rtbd=json&d_debug=1', auth)).json().debug).toBeUndefined();
+  });
+
+  it('checks a d_debug token in memory: a forged one reads nothing from the token store', async () => {
+    const tokens = app.stores.tokens;
+    const findByHash = tokens.findByHash.bind(tokens);
+    const list = tokens.list.bind(tokens);
+    let reads = 0;
+    tokens.findByHash = (hash) => (reads++, findByHash(hash));
+    tokens.list = () => (reads++, list());
+    try {
+      const res = await get('d_rtbd=json&d_debug=1', { authorization: 'Bearer forged-token' });
+      expect(res.statusCode).toBe(200);
+      expect(res.json().debug).toBeUndefined();
+      expect(reads).toBe(0);
+    } finally {
+      tokens.findByHash = findByHash;
+      tokens.list = list;
+    }
+  });
 });
 
 describe('opt-out', () => {
