@@ -9,8 +9,12 @@
  */
 import { Pool, type Dispatcher } from 'undici';
 
-/** CLOCK_MONOTONIC in ms: the same clock as bench/partner-probe.ts in the other processes. */
-export const monoMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+/**
+ * CLOCK_MONOTONIC in ms: the same clock as bench/partner-probe.ts in the other processes, read as
+ * `performance.now()` plus an offset measured once (no BigInt per reading).
+ */
+const perfToMono = Number(process.hrtime.bigint()) / 1e6 - performance.now();
+export const monoMs = (): number => performance.now() + perfToMono;
 
 export interface RequestRecord {
   seq: number;

@@ -22,9 +22,14 @@ import { Session } from 'node:inspector';
 import type { IncomingMessage } from 'node:http';
 import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
 
-export const monoMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+const hrMonoMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 /** monotonic ms = performance.now() + this (GC entries carry performance-clock start times). */
-const perfToMono = monoMs() - performance.now();
+const perfToMono = hrMonoMs() - performance.now();
+/**
+ * CLOCK_MONOTONIC in ms, read as `performance.now()` (the same clock, from the process's start)
+ * plus the offset measured once: no BigInt allocated per reading, as `hrtime.bigint()` does.
+ */
+export const monoMs = (): number => performance.now() + perfToMono;
 
 export interface ServerRecord {
   key: string;
@@ -188,12 +193,16 @@ subscribe('http.server.response.finish', (msg) => {
   if (slot !== undefined) server.set(slot, S_FINISH, monoMs());
 });
 
+const REQUEST_ID = 'x-audex-request-id';
 type UndiciRequest = Slotted & { headers: unknown };
 function requestIdOf(req: UndiciRequest): string | undefined {
   const h = req.headers;
   if (!Array.isArray(h)) return undefined;
-  for (let i = 0; i < h.length; i += 2)
-    if (String(h[i]).toLowerCase() === 'x-audex-request-id') return String(h[i + 1]);
+  for (let i = 0; i < h.length; i += 2) {
+    const name = String(h[i]);
+    // Lower-cased (a new string) only when the length matches: not once per header per call.
+    if (name.length === REQUEST_ID.length && name.toLowerCase() === REQUEST_ID) return String(h[i + 1]);
+  }
   return undefined;
 }
 subscribe('undici:request:create', (msg) => {
