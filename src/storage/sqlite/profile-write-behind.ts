@@ -16,8 +16,11 @@
  *
  * Reads see pending writes first (`peek`), so the table may lag but the store never does. Every
  * `flushMs` the journal rotates to a new generation and the profiles pending at that moment are
- * written in chunks of `CHUNK` rows, one transaction per event-loop turn; once all are in, the old
- * generations' files are deleted. Only one store may own a data directory's journal: ownership is
+ * written to the table by a worker thread with its own connection (`profile-flush-worker.ts`), or,
+ * for an in-memory database or with `flushInWorker: false`, on the event loop in slices of at most
+ * `SLICE_MS`, one transaction per turn; once all are in, the old generations' files are deleted.
+ * `flushAll` (close, purge) first withdraws the worker's job and waits until it writes no more,
+ * then writes what is pending itself. Only one store may own a data directory's journal: ownership is
  * an `owner` file holding the pid, created exclusively; a store that cannot own it (another live
  * process, or a second store in this one) writes directly to the table, as before.
  */
@@ -32,6 +35,13 @@ import {
   RecordKind,
   removeGeneration,
 } from './profile-journal.js';
+import {
+  FlushWorker,
+  packRows,
+  type FlushWorkerOptions,
+  type JobResult,
+  type PackedRow,
+} from './profile-flush-worker.js';
 
 /**
  * While flushing, one transaction per event-loop turn writes rows until it has run this long
@@ -44,6 +54,14 @@ const CHUNK = 512;
 const CLOCK_EVERY = 8;
 /** Pending profiles that start a flush before the interval is up (bounds the memory they hold). */
 const MAX_PENDING = 100_000;
+
+/** The flush in progress: the rows of generations up to `generation`, in `keys` order. */
+interface Flushing {
+  generation: number;
+  keys: string[];
+  /** On the event loop: the next key to write. */
+  next: number;
+}
 
 /** A pending profile as readers see it: its image (undefined: deleted) and revision. */
 export interface PendingProfile {
@@ -79,6 +97,11 @@ export interface WriteBehindOptions {
   onError?: (err: unknown) => void;
   /** fsync each group commit's records (`synchronous=FULL`: durable through power loss, like the database). */
   fsync?: boolean;
+  /**
+   * Flush on a worker thread with its own connection (`profile-flush-worker.ts`; default for a
+   * database file), or in slices on the event loop (false, and always for an in-memory database).
+   */
+  flushInWorker?: boolean;
 }
 
 /** The profile store's statements that put a row as given and delete one. */
@@ -100,7 +123,10 @@ export class ProfileWriteBehind {
   #pendingCount = 0;
   #writer: JournalWriter;
   readonly #fsync: boolean;
-  #flushing: { generation: number; keys: string[]; next: number } | undefined;
+  #flushing: Flushing | undefined;
+  /** How the flush worker is made (undefined: the flush runs on the event loop); started on first use. */
+  readonly #workerOptions: FlushWorkerOptions | undefined;
+  #worker: FlushWorker | undefined;
   readonly #timer: NodeJS.Timeout;
   /** Undo log of the group commit being built: the entries it replaced. */
   #undo: Array<[string, Entry | undefined]> = [];
@@ -146,6 +172,15 @@ export class ProfileWriteBehind {
       },
     );
     this.#fsync = opts.fsync === true;
+    this.#workerOptions =
+      opts.flushInWorker === false || db.memory
+        ? undefined
+        : {
+            file: db.name,
+            upsertSql: sql.upsert.source,
+            removeSql: sql.remove.source,
+            synchronous: Number(db.pragma('synchronous', { simple: true })) >= 2 ? 'FULL' : 'NORMAL',
+          };
     this.#writer = new JournalWriter(this.#dir, generation, this.#fsync);
     this.#timer = setInterval(() => this.#rotate(), opts.flushMs);
     this.#timer.unref();
@@ -237,6 +272,8 @@ export class ProfileWriteBehind {
 
   /** Writes every pending profile to the table now and empties the journal (close, purge). */
   flushAll(): void {
+    // The worker first lets its job go: nothing it holds may reach the table after what follows.
+    this.#worker?.cancelSync();
     if (this.#flushing !== undefined) this.#finishFlush(Infinity);
     this.#rotate(false);
     if (this.#flushing !== undefined) this.#finishFlush(Infinity);
@@ -248,6 +285,8 @@ export class ProfileWriteBehind {
   close(): void {
     clearInterval(this.#timer);
     this.flushAll();
+    this.#worker?.stop();
+    this.#worker = undefined;
     this.#writer.discard();
     release(this.#dir);
   }
@@ -271,7 +310,53 @@ export class ProfileWriteBehind {
     // Visitor-id order: consecutive rows share leaf pages, so a chunk dirties as few as it can.
     keys.sort();
     this.#flushing = { generation: old.generation, keys, next: 0 };
-    if (chunked) this.#flushStep();
+    if (!chunked) return;
+    if (this.#workerOptions !== undefined) this.#startJob(this.#flushing);
+    else this.#flushStep();
+  }
+
+  /** Hands the flush's rows to the worker; `#jobDone` finishes it on the worker's answer. */
+  #startJob(f: Flushing): void {
+    const rows: PackedRow[] = [];
+    for (const key of f.keys) {
+      const e = this.#entries.get(key);
+      if (e === undefined || e.state !== PENDING || e.generation > f.generation) continue;
+      rows.push({ visitorId: key, data: e.chunk?.subarray(e.at, e.at + e.length), rev: e.rev, seen: e.seen });
+    }
+    try {
+      this.#worker ??= new FlushWorker(this.#workerOptions as FlushWorkerOptions);
+      this.#worker.run(packRows(rows), (r) => this.#jobDone(f, r));
+    } catch (err) {
+      this.#jobDone(f, { ok: false, error: err instanceof Error ? err : new Error(String(err)) });
+    }
+  }
+
+  /**
+   * The worker wrote the flush's rows (or failed: retried in a second). Rows rewritten since the
+   * rotation belong to a later generation and stay pending. A flush finished meanwhile on this
+   * thread (`flushAll`) has already done all of it.
+   */
+  #jobDone(f: Flushing, r: JobResult): void {
+    if (this.#flushing !== f) return;
+    if (!r.ok) {
+      if (r.error === undefined) return; // withdrawn by `flushAll`, which finishes the flush itself
+      this.#onError(r.error);
+      setTimeout(() => {
+        if (this.#flushing === f) this.#startJob(f);
+      }, 1000).unref();
+      return;
+    }
+    let written = 0;
+    for (const key of f.keys) {
+      const e = this.#entries.get(key);
+      if (e === undefined || e.state !== PENDING || e.generation > f.generation) continue;
+      e.state = CLEAN;
+      e.chunk = undefined;
+      written++;
+    }
+    this.#pendingCount -= written;
+    this.#flushing = undefined;
+    for (const g of journalGenerations(this.#dir)) if (g <= f.generation) removeGeneration(this.#dir, g);
   }
 
   #flushStep(): void {

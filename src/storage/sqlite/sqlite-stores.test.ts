@@ -18,7 +18,7 @@ import { tokenStoreContract } from '../contract/token-store.contract.js';
 import { DB_FILE } from './sqlite-database.js';
 import { SCHEMA_VERSION } from './sqlite-migrations.js';
 import { createSqliteStores, JOURNAL_DIR, migrateSqlite } from './sqlite-stores.js';
-import { runConcurrentWriter } from './sqlite-test-writer.js';
+import { holdWriteLock, runConcurrentWriter } from './sqlite-test-writer.js';
 
 const root = mkdtempSync(join(tmpdir(), 'audex-sqlite-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -131,9 +131,16 @@ describe('sqlite write-behind', () => {
     }
   });
 
-  it('flushes a large batch in slices between which it keeps serving, and loses no later write', async () => {
+  it.each([
+    ['on a worker thread', true],
+    ['in slices on the event loop', false],
+  ])('flushes a large batch %s while it keeps serving, and loses no later write', async (_, inWorker) => {
     const dataDir = freshDir();
-    const stores = await createSqliteStores({ dataDir, profileWriteBehindMs: 50 });
+    const stores = await createSqliteStores({
+      dataDir,
+      profileWriteBehindMs: 50,
+      profileFlushInWorker: inWorker,
+    });
     const ids = Array.from({ length: 3000 }, (_, i) => `v${String(i).padStart(4, '0')}`);
     const count = async () => {
       const db = await rawDb(dataDir);
@@ -159,6 +166,44 @@ describe('sqlite write-behind', () => {
     } finally {
       await stores.close();
     }
+  });
+
+  it('closing while the worker flushes: what the worker still held never overwrites a newer write or a deletion', async () => {
+    const dataDir = freshDir();
+    const stores = await createSqliteStores({ dataDir, profileWriteBehindMs: 100 });
+    const ids = Array.from({ length: 3000 }, (_, i) => `w${String(i).padStart(5, '0')}`);
+    const rewritten = ids.filter((_, i) => i % 7 === 0);
+    const deleted = ids.filter((_, i) => i % 7 === 3);
+    let lock: ReturnType<typeof holdWriteLock> | undefined;
+    try {
+      await Promise.all(ids.map((id) => stores.profiles.merge(id, realize1, T0)));
+      // Another connection holds the write lock: the worker's flush, started by the next interval,
+      // waits inside its first transaction, holding the first rows' old images.
+      lock = holdWriteLock(join(dataDir, DB_FILE), 800);
+      await lock.held;
+      await new Promise((r) => setTimeout(r, 300));
+      await Promise.all([
+        ...rewritten.map((id) => stores.profiles.merge(id, { segmentsAdd: [1] }, T0 + 1)),
+        ...deleted.map((id) => stores.profiles.delete(id)),
+      ]);
+    } finally {
+      // Withdraws the worker's job: it finishes the transaction it is in once the lock is free,
+      // then writes nothing more; the close writes every newer image and deletion after it.
+      await stores.close();
+      await lock?.done;
+    }
+    const db = await rawDb(dataDir);
+    let rows: Array<{ id: string; rev: number }>;
+    try {
+      rows = db.prepare('SELECT visitor_id AS id, rev FROM profiles').all() as typeof rows;
+    } finally {
+      db.close();
+    }
+    const byId = new Map(rows.map((r) => [r.id, r.rev]));
+    expect(byId.size).toBe(ids.length - deleted.length);
+    for (const id of deleted) expect(byId.has(id)).toBe(false);
+    for (const id of rewritten) expect(byId.get(id)).toBe(2);
+    expect(byId.get('w00001')).toBe(1);
   });
 
   it('replays the journal after a crash: every acknowledged write, a deletion included, a torn tail ignored', async () => {

@@ -29,6 +29,8 @@ export interface SqliteStoresOptions {
    * 0 or absent = every write to the table. Not with `sharedWriters`.
    */
   profileWriteBehindMs?: number;
+  /** Write-behind flushes on a worker thread (default) or, false, in slices on the event loop. */
+  profileFlushInWorker?: boolean;
   /** Told when a write-behind flush fails (it is retried; the journal keeps the writes). */
   onStorageError?: (err: unknown) => void;
   /**
@@ -57,6 +59,7 @@ export async function createSqliteStores(opts: SqliteStoresOptions): Promise<Sto
       dir: join(opts.dataDir, JOURNAL_DIR),
       flushMs: opts.profileWriteBehindMs ?? 0,
       fsync: opts.synchronous === 'FULL',
+      ...(opts.profileFlushInWorker !== undefined ? { flushInWorker: opts.profileFlushInWorker } : {}),
       ...(opts.onStorageError !== undefined ? { onError: opts.onStorageError } : {}),
     },
   });

@@ -63,3 +63,36 @@ export function runConcurrentWriter(opts: ConcurrentWriterOptions): {
   });
   return { started, done };
 }
+
+const LOCK_HOLDER_SOURCE = `
+const { workerData, parentPort } = require('node:worker_threads');
+const Driver = require('node:module').createRequire(workerData.base)('better-sqlite3');
+const db = new Driver(workerData.file);
+db.prepare('BEGIN IMMEDIATE').run();
+parentPort.postMessage('held');
+Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, workerData.ms);
+db.prepare('COMMIT').run();
+db.close();
+`;
+
+/**
+ * Holds the database's write lock from another thread for `ms` (an open `BEGIN IMMEDIATE`), as a
+ * second process's long transaction would: `held` resolves once it has it, `done` after it let go.
+ */
+export function holdWriteLock(file: string, ms: number): { held: Promise<void>; done: Promise<void> } {
+  const worker = new Worker(LOCK_HOLDER_SOURCE, {
+    eval: true,
+    workerData: { file, ms, base: import.meta.url },
+  });
+  const held = new Promise<void>((resolve, reject) => {
+    worker.once('message', () => resolve());
+    worker.once('error', reject);
+  });
+  const done = new Promise<void>((resolve, reject) => {
+    worker.once('error', reject);
+    worker.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`lock holder exited with ${code}`)),
+    );
+  });
+  return { held, done };
+}

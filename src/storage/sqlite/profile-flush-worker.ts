@@ -1,0 +1,200 @@
+/**
+ * The write-behind flush on a worker thread (`profile-write-behind.ts`): the rows of a closed
+ * journal generation are written to the `profiles` table by a connection of the worker's own, so
+ * the event loop no longer spends ≈ 15 µs a row under load (each new visitor's row dirties a page
+ * of the id index that the commit then writes to the WAL) in 1 ms slices that requests and partner
+ * answers queued behind (docs/benchmarks.md, "2026-12-04 (morning)").
+ *
+ * The main thread packs the rows (`packRows`, ≈ 0.5 µs a row) and hands the buffer over; the
+ * worker writes them `ROWS_PER_TRANSACTION` at a time and answers `{ job, ok }`. Nothing it writes
+ * may land after a newer image: before each transaction it checks that its job is still the one
+ * allowed (`ctl[JOB]`), and `cancelSync` — called before the main thread writes the table itself
+ * (close, purge) — withdraws the job and blocks until the worker is between transactions and has
+ * let it go (`ctl[BUSY]` back to 0). The journal files stay until the main thread has the answer,
+ * so a crash at any point replays them.
+ */
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type { PendingProfile } from './profile-write-behind.js';
+
+/** ctl[JOB]: the job the worker may write for (0: none); ctl[BUSY]: the job it holds (0: idle). */
+const JOB = 0;
+const BUSY = 1;
+/** How long `cancelSync` waits for the worker's transaction in progress before it gives up on it. */
+const CANCEL_WAIT_MS = 30_000;
+
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Driver = require(workerData.driverPath);
+const ctl = workerData.ctl;
+const db = new Driver(workerData.file);
+db.pragma('busy_timeout = 5000');
+db.pragma('synchronous = ' + workerData.synchronous);
+const upsert = db.prepare(workerData.upsertSql);
+const remove = db.prepare(workerData.removeSql);
+const ROWS = workerData.rowsPerTransaction;
+const write = db.transaction((buf, view, at, rows) => {
+  for (let r = 0; r < rows && at < buf.length; r++) {
+    const kind = buf[at];
+    const keyLength = view.getUint16(at + 1, true);
+    const key = buf.toString('utf8', at + 3, at + 3 + keyLength);
+    at += 3 + keyLength;
+    if (kind === 0) {
+      remove.run(key);
+      continue;
+    }
+    const seen = view.getFloat64(at, true);
+    const rev = view.getFloat64(at + 8, true);
+    const length = view.getUint32(at + 16, true);
+    at += 20;
+    upsert.run(key, buf.subarray(at, at + length), seen, rev);
+    at += length;
+  }
+  return at;
+});
+parentPort.on('message', (m) => {
+  if (m.stop) {
+    db.close();
+    parentPort.close();
+    return;
+  }
+  const { job, bytes } = m;
+  try {
+    const buf = Buffer.from(bytes);
+    const view = new DataView(bytes);
+    let at = 0;
+    while (at < buf.length) {
+      if (Atomics.load(ctl, ${JOB}) !== job) break;
+      at = write.immediate(buf, view, at, ROWS);
+    }
+    parentPort.postMessage({ job, ok: at >= buf.length });
+  } catch (err) {
+    parentPort.postMessage({ job, ok: false, error: String(err && err.message || err) });
+  } finally {
+    Atomics.compareExchange(ctl, ${BUSY}, job, 0);
+    Atomics.notify(ctl, ${BUSY});
+  }
+});
+`;
+
+export interface FlushWorkerOptions {
+  /** The database file. */
+  file: string;
+  /** The profile store's statements, run by the worker's own connection. */
+  upsertSql: string;
+  removeSql: string;
+  synchronous: 'NORMAL' | 'FULL';
+  rowsPerTransaction?: number;
+}
+
+/** What the worker answered for a job: written in full, withdrawn (`ok` false) or failed. */
+export type JobResult = { ok: true } | { ok: false; error?: Error };
+
+export class FlushWorker {
+  readonly #worker: Worker;
+  readonly #ctl = new Int32Array(new SharedArrayBuffer(8));
+  readonly #waiting = new Map<number, (r: JobResult) => void>();
+  #lastJob = 0;
+
+  constructor(opts: FlushWorkerOptions) {
+    const driverPath = createRequire(import.meta.url).resolve('better-sqlite3');
+    this.#worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: {
+        driverPath,
+        ctl: this.#ctl,
+        file: opts.file,
+        upsertSql: opts.upsertSql,
+        removeSql: opts.removeSql,
+        synchronous: opts.synchronous,
+        rowsPerTransaction: opts.rowsPerTransaction ?? 256,
+      },
+    });
+    this.#worker.unref();
+    this.#worker.on('message', (m: { job: number; ok: boolean; error?: string }) => {
+      const done = this.#waiting.get(m.job);
+      this.#waiting.delete(m.job);
+      done?.(
+        m.ok
+          ? { ok: true }
+          : m.error === undefined
+            ? { ok: false }
+            : { ok: false, error: new Error(m.error) },
+      );
+    });
+    const fail = (error: Error) => {
+      Atomics.store(this.#ctl, BUSY, 0);
+      for (const done of this.#waiting.values()) done({ ok: false, error });
+      this.#waiting.clear();
+    };
+    this.#worker.on('error', fail);
+    this.#worker.on('exit', () => fail(new Error('profile flush worker exited')));
+  }
+
+  /** Hands the packed rows to the worker (the buffer is transferred); `done` is told how it went. */
+  run(bytes: ArrayBuffer, done: (r: JobResult) => void): void {
+    const job = ++this.#lastJob;
+    this.#waiting.set(job, done);
+    // Held before the message leaves, so a `cancelSync` right after waits for it too.
+    Atomics.store(this.#ctl, JOB, job);
+    Atomics.store(this.#ctl, BUSY, job);
+    this.#worker.postMessage({ job, bytes }, [bytes]);
+  }
+
+  /**
+   * Withdraws the job in progress and returns once the worker writes nothing more for it (at most
+   * its current transaction, which it finishes). Its `done` is then told `{ ok: false }`.
+   */
+  cancelSync(): void {
+    Atomics.store(this.#ctl, JOB, 0);
+    const until = Date.now() + CANCEL_WAIT_MS;
+    for (let busy = Atomics.load(this.#ctl, BUSY); busy !== 0; busy = Atomics.load(this.#ctl, BUSY)) {
+      const left = until - Date.now();
+      // A worker this late is stuck or dead: it has no transaction it could still commit after us.
+      if (left <= 0) break;
+      Atomics.wait(this.#ctl, BUSY, busy, Math.min(left, 100));
+    }
+    for (const done of this.#waiting.values()) done({ ok: false });
+    this.#waiting.clear();
+  }
+
+  /** Cancels any job and lets the worker close its connection and end. */
+  stop(): void {
+    this.cancelSync();
+    this.#worker.postMessage({ stop: true });
+  }
+}
+
+/** A row as `packRows` takes it: the visitor's pending image (data undefined: deleted), and `seen`. */
+export interface PackedRow extends PendingProfile {
+  visitorId: string;
+  seen: number;
+}
+
+/**
+ * Packs rows for the worker: per row, kind (0 delete, 1 put), the id's length (u16) and UTF-8
+ * bytes, then for a put `seen` and `rev` (f64) and the image's length (u32) and bytes.
+ */
+export function packRows(rows: readonly PackedRow[]): ArrayBuffer {
+  let size = 0;
+  for (const r of rows)
+    size += 3 + Buffer.byteLength(r.visitorId) + (r.data === undefined ? 0 : 20 + r.data.length);
+  const bytes = new ArrayBuffer(size);
+  const buf = Buffer.from(bytes);
+  const view = new DataView(bytes);
+  let at = 0;
+  for (const r of rows) {
+    buf[at] = r.data === undefined ? 0 : 1;
+    const keyLength = buf.write(r.visitorId, at + 3, 'utf8');
+    view.setUint16(at + 1, keyLength, true);
+    at += 3 + keyLength;
+    if (r.data === undefined) continue;
+    view.setFloat64(at, r.seen, true);
+    view.setFloat64(at + 8, r.rev, true);
+    view.setUint32(at + 16, r.data.length, true);
+    at += 20;
+    buf.set(r.data, at);
+    at += r.data.length;
+  }
+  return bytes;
+}
