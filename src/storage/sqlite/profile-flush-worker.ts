@@ -6,7 +6,7 @@
  * answers queued behind (docs/benchmarks.md, "2026-12-04 (morning)").
  *
  * The main thread packs the rows (`packRows`, ≈ 0.5 µs a row) and hands the buffer over; the
- * worker writes them `ROWS_PER_TRANSACTION` at a time and answers `{ job, ok }`. Nothing it writes
+ * worker writes them `rowsPerTransaction` (default 256) at a time and answers `{ job, ok }`. Nothing it writes
  * may land after a newer image: before each transaction it checks that its job is still the one
  * allowed (`ctl[JOB]`), and `cancelSync` — called before the main thread writes the table itself
  * (close, purge) — withdraws the job and blocks until the worker is between transactions and has
@@ -95,6 +95,7 @@ export class FlushWorker {
   readonly #ctl = new Int32Array(new SharedArrayBuffer(8));
   readonly #waiting = new Map<number, (r: JobResult) => void>();
   #lastJob = 0;
+  #alive = true;
 
   constructor(opts: FlushWorkerOptions) {
     const driverPath = createRequire(import.meta.url).resolve('better-sqlite3');
@@ -123,6 +124,7 @@ export class FlushWorker {
       );
     });
     const fail = (error: Error) => {
+      this.#alive = false;
       Atomics.store(this.#ctl, BUSY, 0);
       for (const done of this.#waiting.values()) done({ ok: false, error });
       this.#waiting.clear();
@@ -131,8 +133,17 @@ export class FlushWorker {
     this.#worker.on('exit', () => fail(new Error('profile flush worker exited')));
   }
 
+  /** False once the thread has ended or crashed: its jobs then fail at once. */
+  get alive(): boolean {
+    return this.#alive;
+  }
+
   /** Hands the packed rows to the worker (the buffer is transferred); `done` is told how it went. */
   run(bytes: ArrayBuffer, done: (r: JobResult) => void): void {
+    if (!this.#alive) {
+      queueMicrotask(() => done({ ok: false, error: new Error('profile flush worker exited') }));
+      return;
+    }
     const job = ++this.#lastJob;
     this.#waiting.set(job, done);
     // Held before the message leaves, so a `cancelSync` right after waits for it too.

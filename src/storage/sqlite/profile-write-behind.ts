@@ -162,8 +162,8 @@ export class ProfileWriteBehind {
         for (; i < to; i++) {
           if ((i - from) % CLOCK_EVERY === CLOCK_EVERY - 1 && performance.now() >= until) break;
           const key = keys[i] as string;
-          const e = this.#entries.get(key);
-          if (e === undefined || e.state !== PENDING || e.generation > upTo) continue;
+          const e = this.#due(key, upTo);
+          if (e === undefined) continue;
           if (e.chunk === undefined) this.#sql.remove.run(key);
           else this.#sql.upsert.run(key, e.chunk.subarray(e.at, e.at + e.length), e.seen, e.rev);
           written.push(e);
@@ -319,11 +319,13 @@ export class ProfileWriteBehind {
   #startJob(f: Flushing): void {
     const rows: PackedRow[] = [];
     for (const key of f.keys) {
-      const e = this.#entries.get(key);
-      if (e === undefined || e.state !== PENDING || e.generation > f.generation) continue;
+      const e = this.#due(key, f.generation);
+      if (e === undefined) continue;
       rows.push({ visitorId: key, data: e.chunk?.subarray(e.at, e.at + e.length), rev: e.rev, seen: e.seen });
     }
     try {
+      // A worker that died (its thread crashed) is replaced; its job went back to the journal.
+      if (this.#worker?.alive === false) this.#worker = undefined;
       this.#worker ??= new FlushWorker(this.#workerOptions as FlushWorkerOptions);
       this.#worker.run(packRows(rows), (r) => this.#jobDone(f, r));
     } catch (err) {
@@ -346,15 +348,32 @@ export class ProfileWriteBehind {
       }, 1000).unref();
       return;
     }
-    let written = 0;
+    const written: Entry[] = [];
     for (const key of f.keys) {
-      const e = this.#entries.get(key);
-      if (e === undefined || e.state !== PENDING || e.generation > f.generation) continue;
-      e.state = CLEAN;
-      e.chunk = undefined;
-      written++;
+      const e = this.#due(key, f.generation);
+      if (e !== undefined) written.push(e);
     }
-    this.#pendingCount -= written;
+    this.#markWritten(written);
+    this.#endFlush(f);
+  }
+
+  /** The visitor's entry if its image is pending and belongs to a generation up to `upTo`. */
+  #due(visitorId: string, upTo: number): Entry | undefined {
+    const e = this.#entries.get(visitorId);
+    return e !== undefined && e.state === PENDING && e.generation <= upTo ? e : undefined;
+  }
+
+  /** These entries' images are in the table now. */
+  #markWritten(written: readonly Entry[]): void {
+    for (const e of written) {
+      e.state = CLEAN;
+      e.chunk = undefined; // the journal chunk can go once no pending entry points into it
+    }
+    this.#pendingCount -= written.length;
+  }
+
+  /** The flush is complete: its generations' journal files go. */
+  #endFlush(f: Flushing): void {
     this.#flushing = undefined;
     for (const g of journalGenerations(this.#dir)) if (g <= f.generation) removeGeneration(this.#dir, g);
   }
@@ -380,15 +399,10 @@ export class ProfileWriteBehind {
       written: Entry[];
       next: number;
     };
-    for (const e of written) {
-      e.state = CLEAN;
-      e.chunk = undefined; // the journal chunk can go once no pending entry points into it
-    }
-    this.#pendingCount -= written.length;
+    this.#markWritten(written);
     f.next = next;
     if (next < f.keys.length) return false;
-    this.#flushing = undefined;
-    for (const g of journalGenerations(this.#dir)) if (g <= f.generation) removeGeneration(this.#dir, g);
+    this.#endFlush(f);
     return true;
   }
 }
