@@ -1,8 +1,9 @@
 /**
  * Prometheus metrics, all names in one table (STYLE.md §13). Children with fixed labels are bound
- * once so the hot path does no label lookups.
+ * once so the hot path does no label lookups; the per-event histograms are {@link BucketHistogram}s.
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import { BucketHistogram } from './bucket-histogram.js';
 
 export const METRIC_NAMES = {
   events: 'audex_events_total',
@@ -18,8 +19,8 @@ const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.
 export class Metrics {
   readonly registry = new Registry();
   readonly events: Counter<'outcome'>;
-  readonly eventDuration: Histogram;
-  readonly stageDuration: Histogram<'stage'>;
+  readonly eventDuration: BucketHistogram;
+  readonly stageDuration: BucketHistogram<'stage'>;
   readonly dcsErrors: Counter<'code'>;
   readonly profilesQuarantined: Counter;
   readonly catalogReloads: Counter;
@@ -32,13 +33,13 @@ export class Metrics {
       labelNames: ['outcome'],
       registers,
     });
-    this.eventDuration = new Histogram({
+    this.eventDuration = new BucketHistogram({
       name: METRIC_NAMES.eventDuration,
       help: 'Time from request parsed to reply built',
       buckets: LATENCY_BUCKETS,
       registers,
     });
-    this.stageDuration = new Histogram({
+    this.stageDuration = new BucketHistogram<'stage'>({
       name: METRIC_NAMES.stageDuration,
       help: 'Time spent in each pipeline stage',
       labelNames: ['stage'],

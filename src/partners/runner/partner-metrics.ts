@@ -1,5 +1,6 @@
 /** Per-partner Prometheus metrics (names in one table, STYLE.md §13). */
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { BucketHistogram, type Observer } from '../../observability/bucket-histogram.js';
 import type { CallResult } from './call.js';
 
 export const PARTNER_METRIC_NAMES = {
@@ -18,19 +19,19 @@ interface Pending {
 /**
  * Counters are counted here as plain numbers and handed to prom-client when it collects (a scrape):
  * prom-client's `inc()`, even through a cached label child, builds a label hash string and
- * a result object on every call, three times per partner per event. The histogram is observed
- * directly (prom-client has no way to add several observations at once).
+ * a result object on every call, three times per partner per event. The latency histogram is a
+ * {@link BucketHistogram} for the same reason.
  */
 export class PartnerMetrics {
   /** Pending call counts and the latency child per partner. */
-  readonly #callChildren = new Map<string, { calls: Pending; latency: { observe(v: number): void } }>();
+  readonly #callChildren = new Map<string, { calls: Pending; latency: Observer }>();
   /** Pending outcome counts per partner and outcome. */
   readonly #outcomes = new Map<string, Map<string, Pending>>();
 
   readonly calls: Counter<'partner'>;
   /** Every planned partner's outcome per event: answered, cached, timeout, failed:<cause>, skipped:<reason>. */
   readonly outcomes: Counter<'partner' | 'outcome'>;
-  readonly latency: Histogram<'partner'>;
+  readonly latency: BucketHistogram<'partner'>;
   readonly breakerOpen: Gauge<'partner'>;
 
   constructor(registry: Registry) {
@@ -55,7 +56,7 @@ export class PartnerMetrics {
         for (const byOutcome of outcomeCounts.values()) for (const p of byOutcome.values()) flush(this, p);
       },
     });
-    this.latency = new Histogram({
+    this.latency = new BucketHistogram<'partner'>({
       name: PARTNER_METRIC_NAMES.latency,
       help: 'Partner call latency (to the end of the body)',
       labelNames: ['partner'],
