@@ -10,6 +10,8 @@
  * "Minus the slowest provider's latency" is printed three ways, each per event unless said:
  *  - constant: reply time − 20 ms (the providers' configured latency);
  *  - DCS-observed: reply time − the slowest provider call as the DCS timed it (created → body read);
+ *    with the probe, also from the DCS's own clock (request read → reply written − that call): the
+ *    same figure without the generator's send and read, nor the DCS's wake-up to read the request;
  *  - provider-side: reply time − the slowest provider's own answer time (request seen → answer sent).
  * With the probe (default; bench/partner-probe.ts, loaded into every process) the run also prints
  * where each event's reply time goes (bench/partner-timeline.ts), and each process's CPU share,
@@ -27,6 +29,9 @@
  *   --debug 0|1              also ask for `d_debug` (admin token) and print its per-event figure
  *   --pin 0|1                DCS on CPU 0, providers and generator on CPU 1 (taskset)
  *   --nice 0|N               renice the providers' process and the generator by N
+ *   --rt 0|N                 the DCS's and the baseline's main thread under SCHED_FIFO at priority N
+ *                            (chrt; needs root): a server that owns its cores, which the providers
+ *                            and the generator sharing these two cores no longer delay
  *   --dcs-node-args "..."    node flags for the DCS (e.g. "--trace-gc"); --dcs-log <file> keeps its stdout
  *   --sims-node-args "..."   node flags for the providers' process
  *   --profile <dir>          CPU profiles of the DCS and the providers over each measured window
@@ -61,6 +66,8 @@ const debug = args.get('debug') === '1';
 const pin = args.get('pin') === '1';
 /** Niceness for the providers' process and the load generator (0: as the DCS). */
 const niceness = Number(args.get('nice') ?? 0);
+/** SCHED_FIFO priority for the DCS's and the baseline's main thread (0: the default policy). */
+const rtPriority = Number(args.get('rt') ?? 0);
 /** Extra node flags for the DCS process, e.g. `--dcs-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"`. */
 const dcsNodeArgs = (args.get('dcs-node-args') ?? '').split(' ').filter((a) => a !== '');
 /** Extra node flags for the providers' process. */
@@ -115,6 +122,12 @@ function ask(proc: ChildProcess, probe: 'reset' | 'read', profile?: string): Pro
     proc.on('message', onMessage);
     proc.send({ probe, ...(profile !== undefined ? { profile } : {}) });
   });
+}
+
+/** Puts a process's main thread under SCHED_FIFO at `rtPriority` (no-op at 0). */
+function realtime(pid: number): void {
+  if (rtPriority > 0)
+    execFileSync('chrt', ['-f', '-p', String(rtPriority), String(pid)], { stdio: 'ignore' });
 }
 
 /** Pins a process (all its threads) to one CPU. */
@@ -206,19 +219,28 @@ async function warmUp(load: Omit<Parameters<typeof openLoop>[0], 'ratePerSec' | 
 }
 
 /**
- * How many events of each second of the run were over `limitMs` by `minusSlowestCall`: a tail
- * spread over the run (scheduling, GC) reads differently from one bunched at its start (warm-up).
+ * How many events of each second of the run were over `limitMs` (`ms[i]` for the event sent at
+ * `sent[i]`): a tail spread over the run (scheduling, GC) reads differently from one bunched at its
+ * start (warm-up) or at a period (a timer's work).
  */
-function overBySecond(records: readonly RequestRecord[], limitMs = 3): string {
-  if (records.length === 0) return '';
-  const start = Math.min(...records.map((r) => r.sent));
+function overBySecond(sent: readonly number[], ms: ReadonlyArray<number | undefined>, limitMs = 3): string {
+  if (sent.length === 0) return '';
+  const start = Math.min(...sent);
   const counts: number[] = [];
-  for (const r of records) {
-    if ((minusSlowestCallOf(r) ?? 0) <= limitMs) continue;
-    const second = Math.floor((r.sent - start) / 1000);
+  sent.forEach((t, i) => {
+    if ((ms[i] ?? 0) <= limitMs) return;
+    const second = Math.floor((t - start) / 1000);
     counts[second] = (counts[second] ?? 0) + 1;
-  }
+  });
   return Array.from(counts, (c) => c ?? 0).join(' ');
+}
+
+/** {@link overBySecond} of `minusSlowestCallOf` over generator records. */
+function recordsOverBySecond(records: readonly RequestRecord[]): string {
+  return overBySecond(
+    records.map((r) => r.sent),
+    records.map(minusSlowestCallOf),
+  );
 }
 
 /**
@@ -236,6 +258,7 @@ async function fanoutBaseline(providerUrls: string[]): Promise<{
 }> {
   const origin = 'http://127.0.0.1:18283';
   const server = await child(join(here, 'fanout-server.js'), ['18283', JSON.stringify(providerUrls)]);
+  realtime(server.proc.pid!);
   try {
     const path = () => '/event';
     const pool = generatorPool(origin);
@@ -251,7 +274,7 @@ async function fanoutBaseline(providerUrls: string[]): Promise<{
       failed: run.failed,
       reply: ok.map((r) => r.done - r.sent),
       minusCall: minusSlowestCall(ok),
-      overBySecond: overBySecond(ok),
+      overBySecond: recordsOverBySecond(ok),
       cpuUsPerEvent,
     };
   } finally {
@@ -288,6 +311,7 @@ async function main(): Promise<void> {
     pinTo(sims.proc.pid!, 1);
     pinTo(process.pid, 1);
   }
+  realtime(audex.proc.pid!);
   if (niceness !== 0) {
     for (const pid of [sims.proc.pid!, process.pid])
       execFileSync('renice', ['-n', String(niceness), '-p', String(pid)], { stdio: 'ignore' });
@@ -384,7 +408,7 @@ async function main(): Promise<void> {
     const auth = debug ? () => ({ authorization: `Bearer ${TOKEN}` }) : undefined;
     console.log(
       `\npartner benchmark — node ${process.version}, providers in a separate process, budget ${BUDGET_MS} ms, tmax ${TMAX_MS} ms` +
-        `${probing ? ', probe on' : ', probe off'}${debug ? ', d_debug on every event' : ''}${pin ? ', DCS pinned to CPU 0, providers and generator to CPU 1' : ''}${niceness !== 0 ? `, providers and generator at nice ${niceness}` : ''}; load avg ${loadavg()}`,
+        `${probing ? ', probe on' : ', probe off'}${debug ? ', d_debug on every event' : ''}${pin ? ', DCS pinned to CPU 0, providers and generator to CPU 1' : ''}${niceness !== 0 ? `, providers and generator at nice ${niceness}` : ''}${rtPriority > 0 ? `, DCS and baseline main threads SCHED_FIFO ${rtPriority}` : ''}; load avg ${loadavg()}`,
     );
 
     if (scenarios.has(1)) {
@@ -416,7 +440,7 @@ async function main(): Promise<void> {
         console.log(
           `   per event, minus slowest call (d_debug)   p50 ${fmt(pct(d, 50))}  p99 ${fmt(pct(d, 99))}  (n=${d.length})`,
         );
-        console.log(`   events over 3 ms by it, per second of the run: ${overBySecond(s1.records)}`);
+        console.log(`   events over 3 ms by it, per second of the run: ${recordsOverBySecond(s1.records)}`);
       }
       if (probed !== undefined) {
         const joined = joinTimelines(s1.records, probed.dcs, probed.sims, probed.gen, 3, TMAX_MS);
@@ -426,7 +450,10 @@ async function main(): Promise<void> {
             `   ${label.padEnd(38)} p50 ${fmt(pct(xs, 50))}  p99 ${fmt(pct(xs, 99))}  (n=${xs.length})`,
           );
         line('per event, minus slowest call (DCS)', joined.minusCallDcs);
-        console.log(`   events over 3 ms by it: ${joined.minusCallDcs.filter((x) => x > 3).length}`);
+        console.log(
+          `   events over 3 ms by it: ${joined.minusCallDcs.filter((x) => x > 3).length}; per second of the run: ${overBySecond(joined.minusCallDcsSent, joined.minusCallDcs)}`,
+        );
+        line('  the same at the DCS (read → written)', joined.serverMinusCallDcs);
         line('per event, minus slowest answer (sim)', joined.minusService);
         line(
           'slowest call as the DCS timed it',

@@ -43,6 +43,10 @@ export interface Joined {
    * as the DCS timed the call, and as the provider timed its answer.
    */
   minusCallDcs: number[];
+  /** When each of `minusCallDcs`'s events was sent (generator clock, ms). */
+  minusCallDcsSent: number[];
+  /** As `minusCallDcs`, from the DCS's own clock: request read → reply written, minus the slowest call. */
+  serverMinusCallDcs: number[];
   minusService: number[];
   /** Events answered before a provider did (deadline passed). */
   timedOut: number;
@@ -80,6 +84,8 @@ export function joinTimelines(
   }
   const complete: EventTimeline[] = [];
   const minusCallDcs: number[] = [];
+  const minusCallDcsSent: number[] = [];
+  const serverMinusCallDcs: number[] = [];
   const minusService: number[] = [];
   let incomplete = 0;
   let timedOut = 0;
@@ -116,6 +122,8 @@ export function joinTimelines(
     const slowestCallDcs = Math.max(...cs.map((c) => c.end! - c.create));
     const slowestService = Math.max(...services.map((x) => x!.finish - x!.start));
     minusCallDcs.push(rtt - Math.min(slowestCallDcs, deadlineMs));
+    minusCallDcsSent.push(r.sent);
+    serverMinusCallDcs.push(s.finish - s.start - Math.min(slowestCallDcs, deadlineMs));
     minusService.push(rtt - Math.min(slowestService, deadlineMs));
     if (last.end! > s.finish) {
       timedOut++;
@@ -136,7 +144,7 @@ export function joinTimelines(
       },
     });
   }
-  return { complete, minusCallDcs, minusService, timedOut, incomplete };
+  return { complete, minusCallDcs, minusCallDcsSent, serverMinusCallDcs, minusService, timedOut, incomplete };
 }
 
 export function pct(xs: readonly number[], p: number): number {
