@@ -48,6 +48,7 @@ type Op =
   | { kind: 'exec'; run: () => void; resolve: () => void };
 
 type Pending = Op & { reject: (err: unknown) => void };
+type PendingExec = Extract<Pending, { kind: 'exec' }>;
 
 /**
  * A stored row. The `json` column holds the profile codec's bytes (a BLOB; rows written before it
@@ -130,6 +131,12 @@ export class SqliteProfileStore implements ProfileStore {
   /** Write-behind, when this process owns the database; merges and deletes then go to the journal. */
   readonly #wb: ProfileWriteBehind | undefined;
   readonly #execBatch;
+  /**
+   * Write-behind: identity links waiting for the write lock, oldest first, and the retry that will
+   * run them (see `#runExecs`).
+   */
+  #execWaiting: PendingExec[] = [];
+  #execRetry: { cancel: () => void } | undefined;
 
   constructor(db: Database.Database, opts: SqliteProfileStoreOptions = {}) {
     this.#onCorrupt = opts.onCorrupt;
@@ -303,6 +310,9 @@ export class SqliteProfileStore implements ProfileStore {
     // Flushing is synchronous, so queued reads and merges are settled before this resolves.
     this.#flushReads();
     this.#flush();
+    // Links waiting for a retry are written now, waiting in SQLite for the lock if need be.
+    this.#execRetry?.cancel();
+    this.#tryExecs();
     this.#wb?.close();
   }
 
@@ -392,8 +402,8 @@ export class SqliteProfileStore implements ProfileStore {
 
   /**
    * The group commit in write-behind mode: merges and deletes become journal records, written with
-   * one call; identity links (`exec`) still commit to their tables, in one transaction. Each op
-   * settles once what it wrote is durable.
+   * one call; identity links (`exec`) still commit to their tables, in one transaction
+   * (`#runExecs`). Each op settles once what it wrote is durable.
    */
   #flushBehind(batch: Pending[], wb: ProfileWriteBehind): void {
     const outcomes = batch.map((op) => (op.kind === 'exec' ? EXEC_DONE : this.#applyBehind(op, wb)));
@@ -403,25 +413,64 @@ export class SqliteProfileStore implements ProfileStore {
     } catch (err) {
       journalError = err;
     }
-    const execs = batch.filter((op) => op.kind === 'exec');
-    let execError: unknown;
-    if (execs.length > 0) {
-      try {
-        this.#execBatch.immediate(execs);
-      } catch (err) {
-        execError = err;
-      }
-    }
+    const execs = batch.filter((op): op is PendingExec => op.kind === 'exec');
+    if (execs.length > 0) this.#runExecs(execs);
     batch.forEach((op, i) => {
       const outcome = outcomes[i];
-      if (op.kind === 'exec') {
-        if (execError !== undefined) op.reject(execError);
-        else op.resolve();
-      } else if (outcome?.kind === 'failed') op.reject(outcome.error);
+      if (op.kind === 'exec') return;
+      if (outcome?.kind === 'failed') op.reject(outcome.error);
       else if (journalError !== undefined) op.reject(journalError);
       else if (op.kind === 'merge' && outcome?.kind === 'merge') op.resolve(outcome.profile);
       else if (op.kind === 'delete' && outcome?.kind === 'delete') op.resolve(outcome.deleted);
     });
+  }
+
+  /**
+   * Commits write-behind identity links in one transaction on this connection. The flush worker
+   * holds the write lock for a few milliseconds per transaction; SQLite's busy handler would sleep
+   * on the event loop until it is free, so the attempt is made without it and, finding the lock
+   * taken, retried on a later turn (links queued meanwhile join it, in order) for as long as the
+   * busy timeout, after which they fail as before. Once the store is closed it waits in SQLite.
+   */
+  #runExecs(execs: PendingExec[]): void {
+    for (const op of execs) this.#execWaiting.push(op);
+    if (this.#execRetry === undefined) this.#tryExecs();
+  }
+
+  #tryExecs(): void {
+    this.#execRetry = undefined;
+    const execs = this.#execWaiting;
+    if (execs.length === 0) return;
+    const mayRetry = !this.#closed;
+    try {
+      if (mayRetry) this.#lockWait.off();
+      try {
+        this.#execBatch.immediate(execs);
+      } finally {
+        if (mayRetry) this.#lockWait.on();
+      }
+    } catch (err) {
+      if (mayRetry && isBusy(err) && this.#mayWaitForLock()) {
+        const wait = Math.min(BUSY_RETRY_MAX_MS, this.#busyRetries++);
+        if (wait === 0) {
+          const t = setImmediate(() => this.#tryExecs());
+          this.#execRetry = { cancel: () => clearImmediate(t) };
+        } else {
+          const t = setTimeout(() => this.#tryExecs(), wait);
+          this.#execRetry = { cancel: () => clearTimeout(t) };
+        }
+        return;
+      }
+      this.#execWaiting = [];
+      this.#busyRetries = 0;
+      this.#busySince = 0;
+      for (const op of execs) op.reject(err);
+      return;
+    }
+    this.#execWaiting = [];
+    this.#busyRetries = 0;
+    this.#busySince = 0;
+    for (const op of execs) op.resolve();
   }
 
   /** A merge or delete in write-behind mode: the same revision rules, written to the journal. */

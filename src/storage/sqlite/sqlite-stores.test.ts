@@ -288,6 +288,73 @@ describe('sqlite write-behind', () => {
     expect(await tableRow(dataDir, 'behind')).toEqual({ rev: 1 });
   });
 
+  it('an identity link that meets the write lock (a flush transaction) waits on later turns, without blocking the event loop', async () => {
+    const dataDir = freshDir();
+    // As in the shared case below: SQLite's busy handler sleeping on the event loop would hang the
+    // test, since only a timer on that loop releases the lock.
+    const stores = await createSqliteStores({ dataDir, profileWriteBehindMs: 20, busyTimeoutMs: 60_000 });
+    const other = await rawDb(dataDir);
+    try {
+      other.prepare('BEGIN IMMEDIATE').run();
+      const order: string[] = [];
+      const merged = stores.profiles.merge('v', realize1, T0).then(() => order.push('merged'));
+      const linked = stores.identity.link(7, 'crm-1', 'v', T0).then(() => order.push('linked'));
+      setTimeout(() => {
+        order.push('lock released');
+        other.prepare('COMMIT').run();
+      }, 30);
+      await Promise.all([merged, linked]);
+      // The profile went to the journal at once; the link waited for the lock, and did not hold up
+      // the merge of its own group commit.
+      expect(order).toEqual(['merged', 'lock released', 'linked']);
+      expect(await stores.identity.resolve(7, 'crm-1')).toBe('v');
+    } finally {
+      other.close();
+      await stores.close();
+    }
+  });
+
+  it('identity links waiting for the lock past the busy timeout fail; later ones commit', async () => {
+    const dataDir = freshDir();
+    const stores = await createSqliteStores({ dataDir, profileWriteBehindMs: 20, busyTimeoutMs: 50 });
+    const other = await rawDb(dataDir);
+    try {
+      other.prepare('BEGIN IMMEDIATE').run();
+      await expect(stores.identity.link(7, 'crm-1', 'v', T0)).rejects.toMatchObject({
+        code: expect.stringMatching(/^SQLITE_BUSY/),
+      });
+      other.prepare('COMMIT').run();
+      await stores.identity.link(7, 'crm-2', 'v', T0);
+      expect(await stores.identity.resolve(7, 'crm-1')).toBeUndefined();
+      expect(await stores.identity.resolve(7, 'crm-2')).toBe('v');
+    } finally {
+      other.close();
+      await stores.close();
+    }
+  });
+
+  it('closing with identity links waiting for the lock writes them once the lock is free', async () => {
+    const dataDir = freshDir();
+    const stores = await createSqliteStores({ dataDir, profileWriteBehindMs: 20 });
+    const lock = holdWriteLock(join(dataDir, DB_FILE), 300);
+    await lock.held;
+    let settled = false;
+    const linked = stores.identity.link(7, 'crm-1', 'v', T0).then(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(settled).toBe(false); // waiting on a retry, not inside SQLite
+    await stores.close();
+    await linked;
+    await lock.done;
+    const db = await rawDb(dataDir);
+    try {
+      expect(db.prepare('SELECT visitor_id FROM identity_links WHERE dpuuid = ?').pluck().get('crm-1')).toBe(
+        'v',
+      );
+    } finally {
+      db.close();
+    }
+  });
+
   it('purges inactive profiles that are still pending', async () => {
     const stores = await createSqliteStores({ dataDir: freshDir(), profileWriteBehindMs: 60_000 });
     try {
