@@ -118,6 +118,21 @@ async function autocannonLoad(opts: LoadOptions): Promise<LoadResult> {
 }
 
 /**
+ * A process's main thread: time running and time runnable but waiting for a CPU (ns so far, from
+ * /proc/<pid>/schedstat; undefined where that is missing). The wait is what a busy machine adds to
+ * every wake-up of an event loop: two cores shared by a server, its load and its providers.
+ */
+export function runQueue(pid: number | undefined): { runNs: number; waitNs: number } | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const [run, wait] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+    return run === undefined || wait === undefined ? undefined : { runNs: run, waitNs: wait };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * CPU time (user + system, µs) a server process and its cluster workers have used so far, from
  * /proc (Linux; undefined elsewhere). CPU per request is robust to the machine's noise, unlike
  * req/s: it says what each request costs whether or not something else was running.

@@ -45,7 +45,7 @@ import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { cpuMicros, flags, haveWrk, load } from './load.js';
+import { cpuMicros, flags, haveWrk, load, runQueue } from './load.js';
 import { generatorPool, openLoop, percentile, type RequestRecord } from './open-loop.js';
 import type { ProbeStats } from './partner-probe.js';
 import {
@@ -68,6 +68,8 @@ const pin = args.get('pin') === '1';
 const niceness = Number(args.get('nice') ?? 0);
 /** SCHED_FIFO priority for the DCS's and the baseline's main thread (0: the default policy). */
 const rtPriority = Number(args.get('rt') ?? 0);
+/** With --rt: the generator's main thread (this process) too (--rt-gen 1). */
+const rtGenerator = args.get('rt-gen') === '1';
 /** Extra node flags for the DCS process, e.g. `--dcs-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"`. */
 const dcsNodeArgs = (args.get('dcs-node-args') ?? '').split(' ').filter((a) => a !== '');
 /** Extra node flags for the providers' process. */
@@ -193,6 +195,8 @@ interface Probed {
   machineCores: number;
   otherCores: number;
   stealCores: number;
+  /** Each main thread's run-queue wait over the window, printed. */
+  waits: string;
 }
 
 /**
@@ -255,6 +259,7 @@ async function fanoutBaseline(providerUrls: string[]): Promise<{
   minusCall: number[];
   overBySecond: string;
   cpuUsPerEvent: number;
+  waits: string;
 }> {
   const origin = 'http://127.0.0.1:18283';
   const server = await child(join(here, 'fanout-server.js'), ['18283', JSON.stringify(providerUrls)]);
@@ -264,9 +269,20 @@ async function fanoutBaseline(providerUrls: string[]): Promise<{
     const pool = generatorPool(origin);
     await warmUp({ origin, path, pool });
     const cpu0 = cpuMicros(server.proc.pid) ?? NaN;
+    const queue0 = [runQueue(server.proc.pid), runQueue(process.pid)];
     const run = await openLoop({ origin, path, ratePerSec: rate, seconds, keepTid: true, pool });
+    const queue1 = [runQueue(server.proc.pid), runQueue(process.pid)];
     await pool.close();
     const cpuUsPerEvent = ((cpuMicros(server.proc.pid) ?? NaN) - cpu0) / run.sent;
+    const waits = ['server', 'gen'].flatMap((name, i) => {
+      const a = queue0[i];
+      const b = queue1[i];
+      if (a === undefined || b === undefined) return [];
+      const wait = (b.waitNs - a.waitNs) / 1e6;
+      return [
+        `${name} ${wait.toFixed(0)} ms (${((100 * wait * 1e6) / (b.runNs - a.runNs)).toFixed(0)} % of its run time)`,
+      ];
+    });
     const ok = run.records.filter((r) => r.status === 200);
     return {
       sent: run.sent,
@@ -276,6 +292,7 @@ async function fanoutBaseline(providerUrls: string[]): Promise<{
       minusCall: minusSlowestCall(ok),
       overBySecond: recordsOverBySecond(ok),
       cpuUsPerEvent,
+      waits: waits.join(', '),
     };
   } finally {
     server.proc.kill('SIGTERM');
@@ -312,6 +329,7 @@ async function main(): Promise<void> {
     pinTo(process.pid, 1);
   }
   realtime(audex.proc.pid!);
+  if (rtGenerator) realtime(process.pid);
   if (niceness !== 0) {
     for (const pid of [sims.proc.pid!, process.pid])
       execFileSync('renice', ['-n', String(niceness), '-p', String(pid)], { stdio: 'ignore' });
@@ -339,8 +357,19 @@ async function main(): Promise<void> {
     }
     const cpu0 = cpuTimes();
     const dcs0 = cpuMicros(audex.proc.pid) ?? NaN;
+    const mains = { DCS: audex.proc.pid, sims: sims.proc.pid, gen: process.pid };
+    const queue0 = Object.values(mains).map(runQueue);
     const run = await openLoop(opts);
     const cpu1 = cpuTimes();
+    const waits = Object.keys(mains).flatMap((name, i) => {
+      const a = queue0[i];
+      const b = runQueue(Object.values(mains)[i]);
+      if (a === undefined || b === undefined) return [];
+      const wait = (b.waitNs - a.waitNs) / 1e6;
+      return [
+        `${name} ${wait.toFixed(0)} ms (${((100 * wait * 1e6) / (b.runNs - a.runNs)).toFixed(0)} % of its run time)`,
+      ];
+    });
     const dcsCpuUsPerEvent = ((cpuMicros(audex.proc.pid) ?? NaN) - dcs0) / run.sent;
     const done = outcomeDelta(before, await outcomes());
     if (!probing) return { run, outcomes: done, dcsCpuUsPerEvent };
@@ -359,6 +388,7 @@ async function main(): Promise<void> {
         machineCores,
         stealCores,
         otherCores: Math.max(0, machineCores - stealCores - ours),
+        waits: waits.join(', '),
       },
       outcomes: done,
       dcsCpuUsPerEvent,
@@ -370,6 +400,8 @@ async function main(): Promise<void> {
     console.log(processLine('sims', p.sims));
     console.log(processLine('gen', p.gen));
     for (const line of stallLines({ DCS: p.dcs, sims: p.sims, gen: p.gen })) console.log(line);
+    if (p.waits !== '')
+      console.log(`   main threads runnable but waiting for a CPU (/proc schedstat): ${p.waits}`);
     console.log(
       `   machine: ${p.machineCores.toFixed(2)} of 2 cores busy (${p.otherCores.toFixed(2)} outside this benchmark, ${p.stealCores.toFixed(2)} stolen by the host); load avg ${loadavg()}`,
     );
@@ -490,6 +522,7 @@ async function main(): Promise<void> {
           )})`,
         );
         console.log(`   baseline events over 3 ms, per second of the run: ${b.overBySecond}`);
+        if (b.waits !== '') console.log(`   baseline main threads waiting for a CPU: ${b.waits}`);
         console.log(
           `   CPU per event (all threads, /proc): DCS ${dcsCpuUsPerEvent.toFixed(0)} µs${probing ? ' (probe included)' : ''}, baseline ${b.cpuUsPerEvent.toFixed(0)} µs`,
         );
