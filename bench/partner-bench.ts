@@ -32,6 +32,10 @@
  *   --rt 0|N                 the DCS's and the baseline's main thread under SCHED_FIFO at priority N
  *                            (chrt; needs root): a server that owns its cores, which the providers
  *                            and the generator sharing these two cores no longer delay
+ *   --slice-us 0|N           the DCS's and the baseline's main thread ask the scheduler (EEVDF, Linux
+ *                            ≥ 6.12) for an N µs slice instead of the default (1.4 ms on 2 CPUs): a
+ *                            task with a shorter slice gets an earlier deadline and so runs sooner
+ *                            when it wakes (sched_setattr via python3's ctypes; no root needed)
  *   --dcs-node-args "..."    node flags for the DCS (e.g. "--trace-gc"); --dcs-log <file> keeps its stdout
  *   --sims-node-args "..."   node flags for the providers' process
  *   --profile <dir>          CPU profiles of the DCS and the providers over each measured window
@@ -68,6 +72,8 @@ const pin = args.get('pin') === '1';
 const niceness = Number(args.get('nice') ?? 0);
 /** SCHED_FIFO priority for the DCS's and the baseline's main thread (0: the default policy). */
 const rtPriority = Number(args.get('rt') ?? 0);
+/** EEVDF slice for the DCS's and the baseline's main thread, µs (0: the kernel's default). */
+const sliceUs = Number(args.get('slice-us') ?? 0);
 /** With --rt: the generator's main thread (this process) too (--rt-gen 1). */
 const rtGenerator = args.get('rt-gen') === '1';
 /** Extra node flags for the DCS process, e.g. `--dcs-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"`. */
@@ -126,10 +132,25 @@ function ask(proc: ChildProcess, probe: 'reset' | 'read', profile?: string): Pro
   });
 }
 
-/** Puts a process's main thread under SCHED_FIFO at `rtPriority` (no-op at 0). */
+/**
+ * Puts a process's main thread under SCHED_FIFO at `rtPriority`, and/or gives it a custom EEVDF
+ * slice of `sliceUs` (no-op at 0). util-linux's chrt here (2.38) sets a slice only for DEADLINE,
+ * so the slice goes through the raw `sched_setattr` syscall (x86-64 number 314; `struct
+ * sched_attr` of 56 bytes, `sched_runtime` the slice in ns for SCHED_OTHER).
+ */
 function realtime(pid: number): void {
   if (rtPriority > 0)
     execFileSync('chrt', ['-f', '-p', String(rtPriority), String(pid)], { stdio: 'ignore' });
+  if (sliceUs > 0) {
+    const py = [
+      'import ctypes, struct, sys',
+      "attr = ctypes.create_string_buffer(struct.pack('IIQiIQQQII', 56, 0, 0, 0, 0, int(sys.argv[2]) * 1000, 0, 0, 0, 0), 56)",
+      "sys.exit(0 if ctypes.CDLL(None).syscall(314, int(sys.argv[1]), attr, 0) == 0 else 'sched_setattr failed')",
+    ].join('\n');
+    execFileSync('python3', ['-c', py, String(pid), String(sliceUs)], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+  }
 }
 
 /** Pins a process (all its threads) to one CPU. */
@@ -440,7 +461,7 @@ async function main(): Promise<void> {
     const auth = debug ? () => ({ authorization: `Bearer ${TOKEN}` }) : undefined;
     console.log(
       `\npartner benchmark — node ${process.version}, providers in a separate process, budget ${BUDGET_MS} ms, tmax ${TMAX_MS} ms` +
-        `${probing ? ', probe on' : ', probe off'}${debug ? ', d_debug on every event' : ''}${pin ? ', DCS pinned to CPU 0, providers and generator to CPU 1' : ''}${niceness !== 0 ? `, providers and generator at nice ${niceness}` : ''}${rtPriority > 0 ? `, DCS and baseline main threads SCHED_FIFO ${rtPriority}` : ''}; load avg ${loadavg()}`,
+        `${probing ? ', probe on' : ', probe off'}${debug ? ', d_debug on every event' : ''}${pin ? ', DCS pinned to CPU 0, providers and generator to CPU 1' : ''}${niceness !== 0 ? `, providers and generator at nice ${niceness}` : ''}${rtPriority > 0 ? `, DCS and baseline main threads SCHED_FIFO ${rtPriority}` : ''}${sliceUs > 0 ? `, DCS and baseline main threads with a ${sliceUs} µs slice` : ''}; load avg ${loadavg()}`,
     );
 
     if (scenarios.has(1)) {
