@@ -49,7 +49,7 @@ import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { cpuMicros, flags, haveWrk, load, runQueue } from './load.js';
+import { cpuMicros, flags, haveWrk, load, watchRunQueues } from './load.js';
 import { generatorPool, openLoop, percentile, type RequestRecord } from './open-loop.js';
 import type { ProbeStats } from './partner-probe.js';
 import {
@@ -290,20 +290,11 @@ async function fanoutBaseline(providerUrls: string[]): Promise<{
     const pool = generatorPool(origin);
     await warmUp({ origin, path, pool });
     const cpu0 = cpuMicros(server.proc.pid) ?? NaN;
-    const queue0 = [runQueue(server.proc.pid), runQueue(process.pid)];
+    const queues = watchRunQueues({ server: server.proc.pid, gen: process.pid });
     const run = await openLoop({ origin, path, ratePerSec: rate, seconds, keepTid: true, pool });
-    const queue1 = [runQueue(server.proc.pid), runQueue(process.pid)];
+    const waits = queues.stop();
     await pool.close();
     const cpuUsPerEvent = ((cpuMicros(server.proc.pid) ?? NaN) - cpu0) / run.sent;
-    const waits = ['server', 'gen'].flatMap((name, i) => {
-      const a = queue0[i];
-      const b = queue1[i];
-      if (a === undefined || b === undefined) return [];
-      const wait = (b.waitNs - a.waitNs) / 1e6;
-      return [
-        `${name} ${wait.toFixed(0)} ms (${((100 * wait * 1e6) / (b.runNs - a.runNs)).toFixed(0)} % of its run time)`,
-      ];
-    });
     const ok = run.records.filter((r) => r.status === 200);
     return {
       sent: run.sent,
@@ -313,7 +304,7 @@ async function fanoutBaseline(providerUrls: string[]): Promise<{
       minusCall: minusSlowestCall(ok),
       overBySecond: recordsOverBySecond(ok),
       cpuUsPerEvent,
-      waits: waits.join(', '),
+      waits,
     };
   } finally {
     server.proc.kill('SIGTERM');
@@ -378,19 +369,10 @@ async function main(): Promise<void> {
     }
     const cpu0 = cpuTimes();
     const dcs0 = cpuMicros(audex.proc.pid) ?? NaN;
-    const mains = { DCS: audex.proc.pid, sims: sims.proc.pid, gen: process.pid };
-    const queue0 = Object.values(mains).map(runQueue);
+    const queues = watchRunQueues({ DCS: audex.proc.pid, sims: sims.proc.pid, gen: process.pid });
     const run = await openLoop(opts);
     const cpu1 = cpuTimes();
-    const waits = Object.keys(mains).flatMap((name, i) => {
-      const a = queue0[i];
-      const b = runQueue(Object.values(mains)[i]);
-      if (a === undefined || b === undefined) return [];
-      const wait = (b.waitNs - a.waitNs) / 1e6;
-      return [
-        `${name} ${wait.toFixed(0)} ms (${((100 * wait * 1e6) / (b.runNs - a.runNs)).toFixed(0)} % of its run time)`,
-      ];
-    });
+    const waits = queues.stop();
     const dcsCpuUsPerEvent = ((cpuMicros(audex.proc.pid) ?? NaN) - dcs0) / run.sent;
     const done = outcomeDelta(before, await outcomes());
     if (!probing) return { run, outcomes: done, dcsCpuUsPerEvent };
@@ -409,7 +391,7 @@ async function main(): Promise<void> {
         machineCores,
         stealCores,
         otherCores: Math.max(0, machineCores - stealCores - ours),
-        waits: waits.join(', '),
+        waits,
       },
       outcomes: done,
       dcsCpuUsPerEvent,
