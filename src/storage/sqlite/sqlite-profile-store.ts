@@ -124,7 +124,7 @@ export class SqliteProfileStore implements ProfileStore {
   #busyRetries = 0;
   /** When the current run of busy retries began (0: none); it gives up after the busy timeout. */
   #busySince = 0;
-  /** busy_timeout off (shared batches) and back to the configured wait. */
+  /** busy_timeout off (shared batches, write-behind links) and back to the configured wait. */
   readonly #lockWait: { off: () => void; on: () => void; ms: number };
   /** Set once a batch transaction has begun (its BEGIN took the lock). */
   #entered = false;
@@ -362,14 +362,10 @@ export class SqliteProfileStore implements ProfileStore {
     let outcomes: Outcome[];
     this.#entered = false;
     try {
-      if (this.#shared && !this.#closed) {
-        this.#lockWait.off();
-        try {
-          outcomes = this.#applyBatch.immediate(batch);
-        } finally {
-          this.#lockWait.on();
-        }
-      } else outcomes = this.#applyBatch.immediate(batch);
+      outcomes =
+        this.#shared && !this.#closed
+          ? this.#withoutBusyWait(() => this.#applyBatch.immediate(batch))
+          : this.#applyBatch.immediate(batch);
     } catch (err) {
       if (this.#shared && !this.#closed && !this.#entered && isBusy(err) && this.#mayWaitForLock()) {
         // Another process holds the write lock and nothing of this batch ran: try again on a
@@ -377,19 +373,15 @@ export class SqliteProfileStore implements ProfileStore {
         // for as long as the configured busy timeout, after which the batch fails as before.
         this.#queue = batch.concat(this.#queue);
         this.#scheduled = true;
-        const wait = Math.min(BUSY_RETRY_MAX_MS, this.#busyRetries++);
-        if (wait === 0) setImmediate(() => this.#flush());
-        else setTimeout(() => this.#flush(), wait);
+        this.#retryLater(() => this.#flush());
         return;
       }
       // better-sqlite3 has rolled the transaction back: nothing from this batch is stored.
-      this.#busyRetries = 0;
-      this.#busySince = 0;
+      this.#lockSettled();
       for (const op of batch) op.reject(err);
       return;
     }
-    this.#busyRetries = 0;
-    this.#busySince = 0;
+    this.#lockSettled();
     batch.forEach((op, i) => {
       const outcome = outcomes[i];
       // The merged object was built for this op alone (parsed from the row), so it can be handed out as is.
@@ -443,34 +435,51 @@ export class SqliteProfileStore implements ProfileStore {
     if (execs.length === 0) return;
     const mayRetry = !this.#closed;
     try {
-      if (mayRetry) this.#lockWait.off();
-      try {
-        this.#execBatch.immediate(execs);
-      } finally {
-        if (mayRetry) this.#lockWait.on();
-      }
+      if (mayRetry) this.#withoutBusyWait(() => this.#execBatch.immediate(execs));
+      else this.#execBatch.immediate(execs);
     } catch (err) {
       if (mayRetry && isBusy(err) && this.#mayWaitForLock()) {
-        const wait = Math.min(BUSY_RETRY_MAX_MS, this.#busyRetries++);
-        if (wait === 0) {
-          const t = setImmediate(() => this.#tryExecs());
-          this.#execRetry = { cancel: () => clearImmediate(t) };
-        } else {
-          const t = setTimeout(() => this.#tryExecs(), wait);
-          this.#execRetry = { cancel: () => clearTimeout(t) };
-        }
+        this.#execRetry = this.#retryLater(() => this.#tryExecs());
         return;
       }
       this.#execWaiting = [];
-      this.#busyRetries = 0;
-      this.#busySince = 0;
+      this.#lockSettled();
       for (const op of execs) op.reject(err);
       return;
     }
     this.#execWaiting = [];
+    this.#lockSettled();
+    for (const op of execs) op.resolve();
+  }
+
+  /** Runs `write` with SQLite's busy handler off: a lock held elsewhere throws SQLITE_BUSY at once. */
+  #withoutBusyWait<T>(write: () => T): T {
+    this.#lockWait.off();
+    try {
+      return write();
+    } finally {
+      this.#lockWait.on();
+    }
+  }
+
+  /**
+   * Schedules another attempt at a write that met another connection's lock: on the next turn,
+   * then backing off by a millisecond per attempt up to {@link BUSY_RETRY_MAX_MS}.
+   */
+  #retryLater(attempt: () => void): { cancel: () => void } {
+    const wait = Math.min(BUSY_RETRY_MAX_MS, this.#busyRetries++);
+    if (wait === 0) {
+      const t = setImmediate(attempt);
+      return { cancel: () => clearImmediate(t) };
+    }
+    const t = setTimeout(attempt, wait);
+    return { cancel: () => clearTimeout(t) };
+  }
+
+  /** The lock was had, or waited for past the busy timeout: the next wait for it starts afresh. */
+  #lockSettled(): void {
     this.#busyRetries = 0;
     this.#busySince = 0;
-    for (const op of execs) op.resolve();
   }
 
   /** A merge or delete in write-behind mode: the same revision rules, written to the journal. */
