@@ -32,6 +32,7 @@
  *   --rt 0|N                 the DCS's and the baseline's main thread under SCHED_FIFO at priority N
  *                            (chrt; needs root): a server that owns its cores, which the providers
  *                            and the generator sharing these two cores no longer delay
+ *   --rt-gen 0|1             with --rt or --slice-us, the generator's main thread (this process) too
  *   --slice-us 0|N           the DCS's and the baseline's main thread ask the scheduler (EEVDF, Linux
  *                            ≥ 6.12) for an N µs slice instead of the default (1.4 ms on 2 CPUs): a
  *                            task with a shorter slice gets an earlier deadline and so runs sooner
@@ -74,7 +75,7 @@ const niceness = Number(args.get('nice') ?? 0);
 const rtPriority = Number(args.get('rt') ?? 0);
 /** EEVDF slice for the DCS's and the baseline's main thread, µs (0: the kernel's default). */
 const sliceUs = Number(args.get('slice-us') ?? 0);
-/** With --rt: the generator's main thread (this process) too (--rt-gen 1). */
+/** With --rt or --slice-us: the generator's main thread (this process) too (--rt-gen 1). */
 const rtGenerator = args.get('rt-gen') === '1';
 /** Extra node flags for the DCS process, e.g. `--dcs-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"`. */
 const dcsNodeArgs = (args.get('dcs-node-args') ?? '').split(' ').filter((a) => a !== '');
