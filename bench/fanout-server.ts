@@ -23,12 +23,13 @@ const providers = (JSON.parse(process.argv[3] ?? '[]') as string[]).map((url, i)
 
 let seq = 0;
 
-async function call(pool: Pool, body: string): Promise<{ ms: number; segments: unknown }> {
+async function call(pool: Pool, body: string, requestId: string): Promise<{ ms: number; segments: unknown }> {
   const t0 = performance.now();
   const res = await pool.request({
     method: 'POST',
     path: '/v1/segments',
-    headers: { 'content-type': 'application/json' },
+    // The DCS's request-id header (`<tid>.<n>`), by which the benchmark's wire capture joins calls to events.
+    headers: { 'content-type': 'application/json', 'x-audex-request-id': requestId },
     body,
   });
   const text = await res.body.text();
@@ -51,7 +52,7 @@ createServer((req, res) => {
     device: { ua: req.headers['user-agent'] ?? '' },
     regs: {},
   });
-  Promise.all(providers.map((p) => call(p.pool, body))).then(
+  Promise.all(providers.map((p) => call(p.pool, body, `${tid}.${p.key}`))).then(
     (answers) => {
       const partners: Record<string, { ms: number }> = {};
       answers.forEach((a, i) => (partners[providers[i]!.key] = { ms: a.ms }));

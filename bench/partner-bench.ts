@@ -7,15 +7,22 @@
  *  3. all answers cached: closed-loop throughput as a ratio to bare node:http (target ≥ 30 %).
  * Providers run in their own process so their CPU is not charged to the DCS.
  *
- * "Minus the slowest provider's latency" is printed three ways, each per event unless said:
+ * "Minus the slowest provider's latency" is printed four ways, each per event unless said:
  *  - constant: reply time − 20 ms (the providers' configured latency);
- *  - DCS-observed: reply time − the slowest provider call as the DCS timed it (created → body read);
- *    with the probe, also from the DCS's own clock (request read → reply written − that call): the
- *    same figure without the generator's send and read, nor the DCS's wake-up to read the request;
- *  - provider-side: reply time − the slowest provider's own answer time (request seen → answer sent).
- * With the probe (default; bench/partner-probe.ts, loaded into every process) the run also prints
- * where each event's reply time goes (bench/partner-timeline.ts), and each process's CPU share,
- * event-loop delay (1 ms resolution), GC pauses and stalls.
+ *  - on the wire (default when tcpdump is installed; the headline): the event's request → reply
+ *    packets minus its slowest call's request → answer packets, from a loopback capture. It
+ *    charges the DCS with all its own time, its wake-ups to read the request and the answers
+ *    included, and neither the generator nor the providers' process with theirs;
+ *  - with the probe (`--probe 1`) or `--debug 1`, DCS-observed: reply time − the slowest provider
+ *    call as the DCS timed it (created → body read). Kinder to the DCS than the wire: its wake-up
+ *    to read an answer counts as the call's. With the probe, also from the DCS's own clock (request
+ *    read → reply written − that call), and provider-side: reply time − the slowest provider's own
+ *    answer time (request seen → answer sent).
+ * With the probe (bench/partner-probe.ts, loaded into every process) the run also prints where each
+ * event's reply time goes (bench/partner-timeline.ts), and each process's CPU share, event-loop
+ * delay (a 10 ms tick), GC pauses and stalls. It is off by default: its hooks cost the DCS 110-150 µs
+ * of CPU an event, and alternating 20 s runs read the wire p99 higher with it on (see
+ * docs/benchmarks.md, 2026-12-04 evening).
  *
  * Flags (default first):
  *   --rate 500, --seconds 10, --scenarios 1,2,3
@@ -25,7 +32,9 @@
  *                            of the tail in the measured window's first second)
  *   --baseline 1|0           scenario 1 also against bench/fanout-server.ts (the least any server does
  *                            for the exchange: a bare node:http fan-out to the same providers), same rate
- *   --probe 1|0              the cross-process probe
+ *   --probe 0|1              the cross-process probe (on with --profile)
+ *   --wire 1|0               scenario 1's events and calls timed on the wire (bench/wire-capture.ts;
+ *                            needs tcpdump, Debian package `tcpdump`, and root; skipped without it)
  *   --debug 0|1              also ask for `d_debug` (admin token) and print its per-event figure
  *   --pin 0|1                DCS on CPU 0, providers and generator on CPU 1 (taskset)
  *   --nice 0|N               renice the providers' process and the generator by N
@@ -52,6 +61,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cpuMicros, flags, haveWrk, load, watchRunQueues } from './load.js';
 import { generatorPool, openLoop, percentile, type RequestRecord } from './open-loop.js';
+import { haveTcpdump, startWireCapture, wireMinusSlowest, type WireFigure } from './wire-capture.js';
 import type { ProbeStats } from './partner-probe.js';
 import {
   decompositionTable,
@@ -66,7 +76,7 @@ const args = flags();
 const rate = Number(args.get('rate') ?? 500);
 const seconds = Number(args.get('seconds') ?? 10);
 const warmup = Number(args.get('warmup') ?? 3);
-const probing = args.get('probe') !== '0';
+const probing = args.get('probe') === '1' || args.get('profile') !== undefined;
 const debug = args.get('debug') === '1';
 const pin = args.get('pin') === '1';
 /** Niceness for the providers' process and the load generator (0: as the DCS). */
@@ -84,6 +94,8 @@ const simsNodeArgs = (args.get('sims-node-args') ?? '').split(' ').filter((a) =>
 /** Directory for a CPU profile of the DCS over each measured window (needs the probe). */
 const profileDir = args.get('profile');
 const baseline = args.get('baseline') !== '0';
+/** Scenario 1 on the wire too (tcpdump on loopback, bench/wire-capture.ts), when tcpdump is here. */
+const wire = args.get('wire') !== '0' && haveTcpdump();
 // The probes write their profiles there and the run waits for them: a missing directory hung it.
 if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true });
 const scenarios = new Set((args.get('scenarios') ?? '1,2,3').split(',').map(Number));
@@ -112,6 +124,11 @@ function child(
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     });
     proc.once('error', reject);
+    // A child that dies before it is ready (its port taken by a run still going, say) ends the
+    // run instead of leaving it waiting.
+    proc.once('exit', (code, signal) =>
+      reject(new Error(`${script} exited before it was ready (${code ?? signal})`)),
+    );
     proc.once('message', (msg) => resolve({ proc, msg }));
     if (logFile !== undefined) proc.stdout?.pipe(createWriteStream(logFile));
     proc.stdout?.on('data', (d: Buffer) => {
@@ -261,11 +278,59 @@ function overBySecond(sent: readonly number[], ms: ReadonlyArray<number | undefi
   return Array.from(counts, (c) => c ?? 0).join(' ');
 }
 
+/** Each event's send time (generator clock) by its `x-bench-seq`. */
+function sentBySeq(records: readonly RequestRecord[]): (seq: number) => number | undefined {
+  const sent = new Map(records.map((r) => [r.seq, r.sent]));
+  return (seq) => sent.get(seq);
+}
+
 /** {@link overBySecond} of `minusSlowestCallOf` over generator records. */
 function recordsOverBySecond(records: readonly RequestRecord[]): string {
   return overBySecond(
     records.map((r) => r.sent),
     records.map(minusSlowestCallOf),
+  );
+}
+
+/**
+ * Runs `fn` (a measured window) under a loopback capture of the event server's and the providers'
+ * ports, with `--wire`: each event's reply time minus its slowest call, both on the wire.
+ */
+async function onTheWire<T>(
+  eventPort: number,
+  providerUrls: readonly string[],
+  fn: () => Promise<T>,
+): Promise<{ result: T; wire?: () => WireFigure }> {
+  if (!wire) return { result: await fn() };
+  const providerPorts = providerUrls.map((u) => Number(new URL(u).port));
+  const capture = await startWireCapture([eventPort, ...providerPorts]);
+  const result = await fn();
+  await capture.stop();
+  // Parsed when asked, after the window's probes are read: parsing stalls this process for a while.
+  return { result, wire: () => wireMinusSlowest(capture.read(), eventPort, providerPorts.length, TMAX_MS) };
+}
+
+/** The wire figure's lines, under `label`. */
+function printWire(
+  label: string,
+  w: WireFigure,
+  sentOf: (seq: number) => number | undefined,
+  note = '',
+): void {
+  console.log(
+    `   ${label.padEnd(38)} p50 ${fmt(pct(w.minus, 50))}  p99 ${fmt(pct(w.minus, 99))}${note}  (n=${w.minus.length}, ${w.incomplete} without all three calls on the wire; reply p99 ${fmt(pct(w.reply, 99))})`,
+  );
+  const tail = pct(w.minus, 99);
+  const tailMean = (xs: number[]) => {
+    const t = xs.filter((_, i) => w.minus[i]! >= tail);
+    return fmt(t.reduce((a, b) => a + b, 0) / t.length);
+  };
+  console.log(
+    `     request → first call p50 ${fmt(pct(w.before, 50))} p99 ${fmt(pct(w.before, 99))} (tail mean ${tailMean(w.before)}); last answer → reply p50 ${fmt(pct(w.after, 50))} p99 ${fmt(pct(w.after, 99))} (tail mean ${tailMean(w.after)})`,
+  );
+  const sent = w.seq.map((q) => sentOf(q) ?? NaN);
+  console.log(
+    `     events over 3 ms by it: ${w.minus.filter((x) => x > 3).length}; per second of the run: ${overBySecond(sent, w.minus)}`,
   );
 }
 
@@ -282,6 +347,8 @@ async function fanoutBaseline(providerUrls: string[]): Promise<{
   overBySecond: string;
   cpuUsPerEvent: number;
   waits: string;
+  wire?: WireFigure;
+  sentOf: (seq: number) => number | undefined;
 }> {
   const origin = 'http://127.0.0.1:18283';
   const server = await child(join(here, 'fanout-server.js'), ['18283', JSON.stringify(providerUrls)]);
@@ -292,7 +359,9 @@ async function fanoutBaseline(providerUrls: string[]): Promise<{
     await warmUp({ origin, path, pool });
     const cpu0 = cpuMicros(server.proc.pid) ?? NaN;
     const queues = watchRunQueues({ server: server.proc.pid, gen: process.pid });
-    const run = await openLoop({ origin, path, ratePerSec: rate, seconds, keepTid: true, pool });
+    const { result: run, wire: w } = await onTheWire(18283, providerUrls, () =>
+      openLoop({ origin, path, ratePerSec: rate, seconds, keepTid: true, pool }),
+    );
     const waits = queues.stop();
     await pool.close();
     const cpuUsPerEvent = ((cpuMicros(server.proc.pid) ?? NaN) - cpu0) / run.sent;
@@ -306,6 +375,8 @@ async function fanoutBaseline(providerUrls: string[]): Promise<{
       overBySecond: recordsOverBySecond(ok),
       cpuUsPerEvent,
       waits,
+      ...(w !== undefined ? { wire: w() } : {}),
+      sentOf: sentBySeq(run.records),
     };
   } finally {
     server.proc.kill('SIGTERM');
@@ -352,8 +423,11 @@ async function main(): Promise<void> {
   async function measured(
     label: string,
     opts: Parameters<typeof openLoop>[0],
+    wireProviders: readonly string[] = [],
   ): Promise<{
     run: Awaited<ReturnType<typeof openLoop>>;
+    /** With `wireProviders` and `--wire`: the window on the wire (see {@link onTheWire}). */
+    wire?: WireFigure;
     probed?: Probed;
     outcomes: string;
     /** The DCS's CPU (all its threads, /proc) over the window, µs per event sent. */
@@ -371,20 +445,25 @@ async function main(): Promise<void> {
     const cpu0 = cpuTimes();
     const dcs0 = cpuMicros(audex.proc.pid) ?? NaN;
     const queues = watchRunQueues({ DCS: audex.proc.pid, sims: sims.proc.pid, gen: process.pid });
-    const run = await openLoop(opts);
+    const { result: run, wire: w } =
+      wireProviders.length > 0
+        ? await onTheWire(Number(new URL(opts.origin).port), wireProviders, () => openLoop(opts))
+        : { result: await openLoop(opts) };
     const cpu1 = cpuTimes();
     const waits = queues.stop();
     const dcsCpuUsPerEvent = ((cpuMicros(audex.proc.pid) ?? NaN) - dcs0) / run.sent;
     const done = outcomeDelta(before, await outcomes());
-    if (!probing) return { run, outcomes: done, dcsCpuUsPerEvent };
+    if (!probing) return { run, ...(w !== undefined ? { wire: w() } : {}), outcomes: done, dcsCpuUsPerEvent };
     const [dcs, simStats] = await Promise.all([ask(audex.proc, 'read'), ask(sims.proc, 'read')]);
     const gen = localProbe!.readProbe();
+    const wired = w !== undefined ? { wire: w() } : {};
     const wall = gen.wallMs;
     const machineCores = ((cpu1.busy - cpu0.busy) / (cpu1.total - cpu0.total)) * 2;
     const stealCores = ((cpu1.steal - cpu0.steal) / (cpu1.total - cpu0.total)) * 2;
     const ours = (dcs!.cpuMs + simStats!.cpuMs + gen.cpuMs) / wall;
     return {
       run,
+      ...wired,
       probed: {
         dcs: dcs!,
         sims: simStats!,
@@ -454,10 +533,11 @@ async function main(): Promise<void> {
       await warmUp(load);
       const {
         run: s1,
+        wire: w1,
         probed,
         outcomes: o1,
         dcsCpuUsPerEvent,
-      } = await measured('s1', { ...load, ratePerSec: rate, seconds, keepTid: true });
+      } = await measured('s1', { ...load, ratePerSec: rate, seconds, keepTid: true }, urls.slice(0, 3));
       await pool.close();
       const p50 = percentile(s1.latenciesMs, 50);
       const p99 = percentile(s1.latenciesMs, 99);
@@ -469,8 +549,10 @@ async function main(): Promise<void> {
         `   /event reply time                 p50 ${fmt(p50)}  p99 ${fmt(p99)}  max ${fmt(Math.max(...s1.latenciesMs))}`,
       );
       console.log(
-        `   minus constant ${PROVIDER_MS} ms            p50 ${fmt(p50 - PROVIDER_MS)}  p99 ${fmt(p99 - PROVIDER_MS)}  (target p99 <= 3 ms)`,
+        `   minus constant ${PROVIDER_MS} ms            p50 ${fmt(p50 - PROVIDER_MS)}  p99 ${fmt(p99 - PROVIDER_MS)}`,
       );
+      if (w1 !== undefined)
+        printWire('on the wire, minus slowest call', w1, sentBySeq(s1.records), ' (target p99 <= 3 ms)');
       const d = minusSlowestCall(s1.records);
       if (d.length > 0) {
         console.log(
@@ -526,6 +608,7 @@ async function main(): Promise<void> {
           )})`,
         );
         console.log(`   baseline events over 3 ms, per second of the run: ${b.overBySecond}`);
+        if (b.wire !== undefined) printWire('baseline on the wire, minus slowest call', b.wire, b.sentOf);
         if (b.waits !== '') console.log(`   baseline main threads waiting for a CPU: ${b.waits}`);
         console.log(
           `   CPU per event (all threads, /proc): DCS ${dcsCpuUsPerEvent.toFixed(0)} µs${probing ? ' (probe included)' : ''}, baseline ${b.cpuUsPerEvent.toFixed(0)} µs`,

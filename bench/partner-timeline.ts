@@ -182,7 +182,7 @@ export function decompositionTable(tl: readonly EventTimeline[]): string {
   return lines.join('\n');
 }
 
-/** One line per process: CPU share, event-loop delay (1 ms resolution), GC pauses. */
+/** One line per process: CPU share, event-loop delay (a 10 ms tick), GC pauses. */
 export function processLine(name: string, s: ProbeStats): string {
   const kinds = Object.entries(s.gc.byKind)
     .map(([k, [n, ms]]) => `${k} ${n}/${ms.toFixed(0)} ms`)

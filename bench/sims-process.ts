@@ -10,3 +10,5 @@ const options = JSON.parse(process.argv[2] ?? '[]') as PartnerSimOptions[];
 const sims = await Promise.all(options.map((o) => startPartnerSim({ port: 0, ...o })));
 process.send?.({ urls: sims.map((s) => s.url) });
 process.on('SIGTERM', () => void Promise.all(sims.map((s) => s.close())).then(() => process.exit(0)));
+// The benchmark gone (it failed, or was killed) leaves no providers running.
+process.on('disconnect', () => process.exit(0));
