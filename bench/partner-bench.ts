@@ -38,6 +38,7 @@
  *   --debug 0|1              also ask for `d_debug` (admin token) and print its per-event figure
  *   --pin 0|1                DCS on CPU 0, providers and generator on CPU 1 (taskset)
  *   --nice 0|N               renice the providers' process and the generator by N
+ *   --dcs-threads-nice 0|N   renice the DCS's threads other than its main thread by N before each window
  *   --rt 0|N                 the DCS's and the baseline's main thread under SCHED_FIFO at priority N
  *                            (chrt; needs root): a server that owns its cores, which the providers
  *                            and the generator sharing these two cores no longer delay
@@ -55,7 +56,7 @@
  *                            (allocation sites of what survives: what scavenges copy and promote)
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -87,6 +88,8 @@ const rtPriority = Number(args.get('rt') ?? 0);
 const sliceUs = Number(args.get('slice-us') ?? 0);
 /** With --rt or --slice-us: the generator's main thread (this process) too (--rt-gen 1). */
 const rtGenerator = args.get('rt-gen') === '1';
+/** Niceness for the DCS's threads other than its main thread (0: as the main thread). */
+const dcsThreadsNice = Number(args.get('dcs-threads-nice') ?? 0);
 /** Extra node flags for the DCS process, e.g. `--dcs-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"`. */
 const dcsNodeArgs = (args.get('dcs-node-args') ?? '').split(' ').filter((a) => a !== '');
 /** Extra node flags for the providers' process. */
@@ -110,6 +113,12 @@ const COOKIE = { name: 'audex_uuid', visitors: 1000 };
 const probeArgv = probing ? ['--import', pathToFileURL(join(here, 'partner-probe.js')).href] : [];
 const localProbe = probing ? await import('./partner-probe.js') : undefined;
 
+/** Every child started, stopped when this process exits however it ends (a failed start included). */
+const children: ChildProcess[] = [];
+process.on('exit', () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+});
+
 function child(
   script: string,
   argv: string[],
@@ -123,6 +132,7 @@ function child(
       execArgv: [...process.execArgv, ...execArgv],
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     });
+    children.push(proc);
     proc.once('error', reject);
     // A child that dies before it is ready (its port taken by a run still going, say) ends the
     // run instead of leaving it waiting.
@@ -169,6 +179,15 @@ function realtime(pid: number): void {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
   }
+}
+
+/**
+ * Renices every thread of a process but its main thread (Linux keeps a nice value per thread):
+ * the SQLite flush and checkpoint workers, libuv's pool, V8's helpers.
+ */
+function niceThreads(pid: number, n: number): void {
+  for (const tid of readdirSync(`/proc/${pid}/task`))
+    if (tid !== String(pid)) execFileSync('renice', ['-n', String(n), '-p', tid], { stdio: 'ignore' });
 }
 
 /** Pins a process (all its threads) to one CPU. */
@@ -433,6 +452,7 @@ async function main(): Promise<void> {
     /** The DCS's CPU (all its threads, /proc) over the window, µs per event sent. */
     dcsCpuUsPerEvent: number;
   }> {
+    if (dcsThreadsNice !== 0) niceThreads(audex.proc.pid!, dcsThreadsNice);
     const before = await outcomes();
     if (probing) {
       const kind = args.get('profile-kind');
