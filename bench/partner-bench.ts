@@ -7,7 +7,7 @@
  *  3. all answers cached: closed-loop throughput as a ratio to bare node:http (target ≥ 30 %).
  * Providers run in their own process so their CPU is not charged to the DCS.
  *
- * "Minus the slowest provider's latency" is printed four ways, each per event unless said:
+ * "Minus the slowest provider's latency" is printed several ways, each per event unless said:
  *  - constant: reply time − 20 ms (the providers' configured latency);
  *  - on the wire (default when tcpdump is installed; the headline): the event's request → reply
  *    packets minus its slowest call's request → answer packets, from a loopback capture. It
