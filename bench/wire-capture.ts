@@ -100,7 +100,16 @@ function existsShm(): boolean {
   }
 }
 
-function stopProcess(proc: ChildProcess): Promise<void> {
+/**
+ * tcpdump takes packets from the kernel's ring a block at a time, when the block is full or its
+ * timeout (1 s) has passed, and stops at SIGINT without taking the block in progress: stopped at
+ * once, a capture missed the window's last 12-17 events. After the load there is no traffic left
+ * to disturb, so it gets that second first.
+ */
+const RING_TIMEOUT_MS = 1100;
+
+async function stopProcess(proc: ChildProcess): Promise<void> {
+  await new Promise((r) => setTimeout(r, RING_TIMEOUT_MS));
   return new Promise((resolve) => {
     proc.removeAllListeners('exit');
     proc.once('exit', () => resolve());
