@@ -46,8 +46,9 @@ export function haveTcpdump(): boolean {
 }
 
 /**
- * Starts capturing, on the loopback interface, the TCP data packets to and from `ports`; resolves
- * once tcpdump is listening. The capture file lives in a temporary folder removed by `stop()`.
+ * Starts capturing, on the loopback interface, the IPv4 TCP data packets to and from `ports` (the
+ * filter's payload test reads the IPv4 header; the runs are on 127.0.0.1); resolves once tcpdump
+ * is listening. The capture file lives in a temporary folder that `read()` removes.
  */
 export async function startWireCapture(ports: readonly number[]): Promise<WireCapture> {
   const dir = mkdtempSync(join(existsShm() ? '/dev/shm' : tmpdir(), 'audex-wire-'));
