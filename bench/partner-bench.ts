@@ -20,8 +20,8 @@
  *    answer time (request seen → answer sent).
  * With the probe (bench/partner-probe.ts, loaded into every process) the run also prints where each
  * event's reply time goes (bench/partner-timeline.ts), and each process's CPU share, event-loop
- * delay (a 10 ms tick), GC pauses and stalls. It is off by default: its hooks cost the DCS 110-150 µs
- * of CPU an event, and alternating 20 s runs read the wire p99 higher with it on (see
+ * delay (a 10 ms tick), GC pauses and stalls. It is off by default: with its one 10 ms tick it still cost
+ * the DCS ≈ 100 µs of CPU an event (785 against 687 µs, means of three alternating pairs), and alternating 20 s runs read the wire p99 higher with it on (see
  * docs/benchmarks.md, 2026-12-04 evening).
  *
  * Flags (default first):

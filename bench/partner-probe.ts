@@ -66,10 +66,12 @@ export interface ProbeStats {
 /** A tick later than this is a stall, kept with its time. */
 export const STALL_MS = 5;
 /**
- * The probe's one timer. It was a 5 ms tick beside `monitorEventLoopDelay` at 1 ms resolution: in
- * three processes, ~3,600 wake-ups a second on two cores that serve ~5,000 for the load itself,
- * and the wire clock (bench/wire-capture.ts) showed scenario 1's tail doubled with the probe on.
- * One 10 ms tick now gives both the delay samples and the stalls: 100 wake-ups a second.
+ * The probe's one timer. It was a 5 ms tick beside `monitorEventLoopDelay` at 1 ms resolution:
+ * ≈ 1,200 wake-ups a second in each of three processes, where the DCS's event loop wakes ≈ 1,300
+ * times a second for the load itself; with it on, scenario 1's p99 on the wire
+ * (bench/wire-capture.ts) read 2-3 times what it read with the probe off. One 10 ms tick now gives
+ * both the delay samples and the stalls (100 wake-ups a second); the exchange hooks still cost, so
+ * the probe is off unless asked for (docs/benchmarks.md, 2026-12-04 evening).
  */
 const STALL_TICK_MS = 10;
 
