@@ -70,6 +70,7 @@ import {
   pct,
   processLine,
   stallLines,
+  tidOf,
   type EventTimeline,
 } from './partner-timeline.js';
 
@@ -660,7 +661,7 @@ async function main(): Promise<void> {
         const server = new Map(probed.dcs.server.map((r) => [r.key, r]));
         const firstCall = new Map<string, number>();
         for (const c of probed.dcs.client) {
-          const tid = c.requestId.slice(0, c.requestId.lastIndexOf('.'));
+          const tid = tidOf(c.requestId);
           firstCall.set(tid, Math.min(firstCall.get(tid) ?? Infinity, c.create));
         }
         const rows = {

@@ -20,6 +20,7 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import type { IncomingMessage } from 'node:http';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
+import { pct } from './partner-timeline.js';
 
 const hrMonoMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 /** monotonic ms = performance.now() + this (GC entries carry performance-clock start times). */
@@ -271,8 +272,6 @@ export function resetProbe(): void {
 
 export function readProbe(): ProbeStats {
   const cpu = process.cpuUsage(cpu0);
-  const sorted = Float64Array.from(lateness).sort();
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
   const byKind: Record<string, [number, number]> = {};
   let totalMs = 0;
   let maxMs = 0;
@@ -288,10 +287,10 @@ export function readProbe(): ProbeStats {
     wallMs: monoMs() - since,
     cpuMs: (cpu.user + cpu.system) / 1000,
     lag: {
-      p50: at(0.5),
-      p99: at(0.99),
-      max: sorted.length > 0 ? sorted[sorted.length - 1]! : 0,
-      mean: sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length),
+      p50: pct(lateness, 50),
+      p99: pct(lateness, 99),
+      max: lateness.reduce((a, b) => Math.max(a, b), 0),
+      mean: lateness.reduce((a, b) => a + b, 0) / Math.max(1, lateness.length),
     },
     gc: { count: gcPauses.length, totalMs, maxMs, byKind },
     gcPauses: gcPauses.map(([s, d]) => [s, d]),

@@ -77,7 +77,7 @@ export function joinTimelines(
   const answers = new Map<string, ServerRecord>(sims.server.map((r) => [r.key, r]));
   const calls = new Map<string, ClientRecord[]>();
   for (const c of dcs.client) {
-    const tid = c.requestId.slice(0, c.requestId.lastIndexOf('.'));
+    const tid = tidOf(c.requestId);
     const list = calls.get(tid) ?? [];
     list.push(c);
     calls.set(tid, list);
@@ -146,6 +146,9 @@ export function joinTimelines(
   }
   return { complete, minusCallDcs, minusCallDcsSent, serverMinusCallDcs, minusService, timedOut, incomplete };
 }
+
+/** The event's transaction id in a provider call's request id (`<tid>.<n>`, `x-audex-request-id`). */
+export const tidOf = (requestId: string): string => requestId.slice(0, requestId.lastIndexOf('.'));
 
 export function pct(xs: readonly number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -15,6 +15,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tidOf } from './partner-timeline.js';
 
 /** Bytes of each packet kept: link, IP and TCP headers, then the start of the HTTP message. */
 const SNAPLEN = 1536;
@@ -237,7 +238,7 @@ export function wireMinusSlowest(
     if (x.serverPort === eventPort) continue;
     const id = /\r\nx-audex-request-id: *([^\r\n]+)/i.exec(x.request)?.[1];
     if (id === undefined) continue;
-    const tid = id.slice(0, id.lastIndexOf('.'));
+    const tid = tidOf(id);
     const list = calls.get(tid) ?? [];
     list.push(x);
     calls.set(tid, list);
