@@ -336,7 +336,9 @@ describe('sqlite write-behind', () => {
   it('closing with identity links waiting for the lock writes them once the lock is free', async () => {
     const dataDir = freshDir();
     const stores = await createSqliteStores({ dataDir, profileWriteBehindMs: 20 });
-    const lock = holdWriteLock(join(dataDir, DB_FILE), 300);
+    // Held for a second: the check below, 20 ms in, must not be outrun by the lock's release even
+    // when a busy machine stalls this test for a few hundred ms.
+    const lock = holdWriteLock(join(dataDir, DB_FILE), 1000);
     await lock.held;
     let settled = false;
     const linked = stores.identity.link(7, 'crm-1', 'v', T0).then(() => (settled = true));
