@@ -5,13 +5,17 @@
  * of the id index that the commit then writes to the WAL) in 1 ms slices that requests and partner
  * answers queued behind (docs/benchmarks.md, "2026-12-04 (morning)").
  *
- * The main thread packs the rows (`packRows`, ≈ 0.5 µs a row) and hands the buffer over; the
- * worker writes them `rowsPerTransaction` (default 256) at a time and answers `{ job, ok }`. Nothing it writes
- * may land after a newer image: before each transaction it checks that its job is still the one
- * allowed (`ctl[JOB]`), and `cancelSync` — called before the main thread writes the table itself
- * (close, purge) — withdraws the job and blocks until the worker is between transactions and has
- * let it go (`ctl[BUSY]` back to 0). The journal files stay until the main thread has the answer,
- * so a crash at any point replays them.
+ * A job names the closed generation's journal file (`runFiles`): the worker reads it, keeps each
+ * visitor's last record, writes them in visitor-id order `rowsPerTransaction` (default 256) at a
+ * time, deletes the file once all are in, and answers `{ job, ok }`. The event loop hands over a
+ * file name and nothing else: packing the rows itself (`packRows`, still the fallback, for a file
+ * the worker cannot read) held it for 3-9 ms every flush under scenario 1's load, its longest
+ * stall (docs/benchmarks.md, "2026-12-04 (night)"). Nothing it writes may land after a newer
+ * image: before each transaction it checks that its job is still the one allowed (`ctl[JOB]`), and
+ * `cancelSync` — called before the main thread writes the table itself (close, purge) — withdraws
+ * the job and blocks until the worker is between transactions and has let it go (`ctl[BUSY]` back
+ * to 0). The journal file stays until every row of it is in the table, so a crash at any point
+ * replays it.
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
@@ -25,6 +29,8 @@ const CANCEL_WAIT_MS = 30_000;
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+const { readFileSync, unlinkSync } = require('node:fs');
+const { crc32 } = require('node:zlib');
 const Driver = require(workerData.driverPath);
 const ctl = workerData.ctl;
 const db = new Driver(workerData.file);
@@ -52,22 +58,76 @@ const write = db.transaction((buf, view, at, rows) => {
   }
   return at;
 });
+// A journal file's records (profile-journal.ts: blocks of u32 length, u32 CRC-32, records; a record
+// is u32 body length, u8 kind, f64 rev, f64 seen, u16 id length, id, profile bytes), the last of
+// each visitor kept (undefined: deleted). Anything unexpected throws: the job fails, and the main
+// thread falls back to packing the rows from its memory.
+function readJournal(files) {
+  const last = new Map();
+  for (const file of files) {
+    const buf = readFileSync(file);
+    for (let at = 0; at < buf.length; ) {
+      const end = buf.length - at < 8 ? Infinity : at + 8 + buf.readUInt32LE(at);
+      if (end > buf.length || crc32(buf.subarray(at + 8, end)) !== buf.readUInt32LE(at + 4))
+        throw new Error('journal ' + file + ': damaged block at byte ' + at);
+      for (let r = at + 8; r < end; ) {
+        const body = r + 4;
+        const next = body + buf.readUInt32LE(r);
+        const kind = buf[body];
+        const idEnd = body + 19 + buf.readUInt16LE(body + 17);
+        if (next > end || idEnd > next || (kind !== 1 && kind !== 2))
+          throw new Error('journal ' + file + ': damaged record at byte ' + r);
+        const key = buf.toString('utf8', body + 19, idEnd);
+        last.set(key, kind === 2 ? undefined : {
+          rev: buf.readDoubleLE(body + 1),
+          seen: buf.readDoubleLE(body + 9),
+          data: buf.subarray(idEnd, next),
+        });
+        r = next;
+      }
+      at = end;
+    }
+  }
+  return last;
+}
+const writeLatest = db.transaction((keys, last, from, rows) => {
+  const to = Math.min(keys.length, from + rows);
+  for (let i = from; i < to; i++) {
+    const r = last.get(keys[i]);
+    if (r === undefined) remove.run(keys[i]);
+    else upsert.run(keys[i], r.data, r.seen, r.rev);
+  }
+  return to;
+});
+function writeFiles(job, files) {
+  const last = readJournal(files);
+  // Visitor-id order: consecutive rows share leaf pages, so a transaction dirties as few as it can.
+  const keys = [...last.keys()].sort();
+  let at = 0;
+  while (at < keys.length && Atomics.load(ctl, ${JOB}) === job) at = writeLatest.immediate(keys, last, at, ROWS);
+  if (at < keys.length) return false;
+  for (const file of files) unlinkSync(file);
+  return true;
+}
+function writePacked(job, bytes) {
+  const buf = Buffer.from(bytes);
+  const view = new DataView(bytes);
+  let at = 0;
+  while (at < buf.length) {
+    if (Atomics.load(ctl, ${JOB}) !== job) break;
+    at = write.immediate(buf, view, at, ROWS);
+  }
+  return at >= buf.length;
+}
 parentPort.on('message', (m) => {
   if (m.stop) {
     db.close();
     parentPort.close();
     return;
   }
-  const { job, bytes } = m;
+  const { job } = m;
   try {
-    const buf = Buffer.from(bytes);
-    const view = new DataView(bytes);
-    let at = 0;
-    while (at < buf.length) {
-      if (Atomics.load(ctl, ${JOB}) !== job) break;
-      at = write.immediate(buf, view, at, ROWS);
-    }
-    parentPort.postMessage({ job, ok: at >= buf.length });
+    parentPort.postMessage({ job, ok: m.files !== undefined ? writeFiles(job, m.files) : writePacked(job, m.bytes) });
   } catch (err) {
     parentPort.postMessage({ job, ok: false, error: String(err && err.message || err) });
   } finally {
@@ -138,8 +198,24 @@ export class FlushWorker {
     return this.#alive;
   }
 
+  /**
+   * Has the worker write the last record of each visitor in these journal files (in order) and
+   * delete the files once all are in; `done` is told how it went.
+   */
+  runFiles(files: readonly string[], done: (r: JobResult) => void): void {
+    this.#start({ files }, [], done);
+  }
+
   /** Hands the packed rows to the worker (the buffer is transferred); `done` is told how it went. */
   run(bytes: ArrayBuffer, done: (r: JobResult) => void): void {
+    this.#start({ bytes }, [bytes], done);
+  }
+
+  #start(
+    payload: { files: readonly string[] } | { bytes: ArrayBuffer },
+    transfer: ArrayBuffer[],
+    done: (r: JobResult) => void,
+  ): void {
     if (!this.#alive) {
       queueMicrotask(() => done({ ok: false, error: new Error('profile flush worker exited') }));
       return;
@@ -149,7 +225,7 @@ export class FlushWorker {
     // Held before the message leaves, so a `cancelSync` right after waits for it too.
     Atomics.store(this.#ctl, JOB, job);
     Atomics.store(this.#ctl, BUSY, job);
-    this.#worker.postMessage({ job, bytes }, [bytes]);
+    this.#worker.postMessage({ job, ...payload }, transfer);
   }
 
   /**

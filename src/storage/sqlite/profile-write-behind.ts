@@ -16,9 +16,11 @@
  *
  * Reads see pending writes first (`peek`), so the table may lag but the store never does. Every
  * `flushMs` the journal rotates to a new generation and the profiles pending at that moment are
- * written to the table by a worker thread with its own connection (`profile-flush-worker.ts`), or,
- * for an in-memory database or with `flushInWorker: false`, on the event loop in slices of at most
- * `SLICE_MS`, one transaction per turn; once all are in, the old generations' files are deleted.
+ * written to the table by a worker thread with its own connection (`profile-flush-worker.ts`),
+ * which reads them from the closed generation's file (the event loop then only opens the next
+ * file, and marks the entries written when the worker answers), or, for an in-memory database or
+ * with `flushInWorker: false`, on the event loop in slices of at most `SLICE_MS`, one transaction
+ * per turn; once all are in, the old generations' files are deleted.
  * `flushAll` (close, purge) first withdraws the worker's job and waits until it writes no more,
  * then writes what is pending itself. Only one store may own a data directory's journal: ownership is
  * an `owner` file holding the pid, created exclusively; a store that cannot own it (another live
@@ -29,6 +31,7 @@ import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
 import {
+  journalFile,
   journalGenerations,
   JournalWriter,
   readGeneration,
@@ -58,7 +61,11 @@ const MAX_PENDING = 100_000;
 /** The flush in progress: the rows of generations up to `generation`, in `keys` order. */
 interface Flushing {
   generation: number;
-  keys: string[];
+  /**
+   * The pending visitors of the flush, in id order; undefined while the worker writes them from the
+   * generation's journal file (listed only if the event loop has to write them after all).
+   */
+  keys: string[] | undefined;
   /** On the event loop: the next key to write. */
   next: number;
 }
@@ -301,59 +308,101 @@ export class ProfileWriteBehind {
     const old = this.#writer;
     this.#writer = new JournalWriter(this.#dir, old.generation + 1, this.#fsync);
     old.close();
-    const keys: string[] = [];
-    for (const [key, e] of this.#entries) {
-      if (e.state === PENDING) keys.push(key);
-      // A clean entry not written in the generation now closing goes: the table has its revision.
-      else if (e.generation < old.generation) this.#entries.delete(key);
-    }
-    // Visitor-id order: consecutive rows share leaf pages, so a chunk dirties as few as it can.
-    keys.sort();
-    this.#flushing = { generation: old.generation, keys, next: 0 };
-    if (!chunked) return;
-    if (this.#workerOptions !== undefined) this.#startJob(this.#flushing);
-    else this.#flushStep();
-  }
-
-  /** Hands the flush's rows to the worker; `#jobDone` finishes it on the worker's answer. */
-  #startJob(f: Flushing): void {
-    const rows: PackedRow[] = [];
-    for (const key of f.keys) {
-      const e = this.#due(key, f.generation);
-      if (e === undefined) continue;
-      rows.push({ visitorId: key, data: e.chunk?.subarray(e.at, e.at + e.length), rev: e.rev, seen: e.seen });
-    }
-    try {
-      // A worker that died (its thread crashed) is replaced; its job went back to the journal.
-      if (this.#worker?.alive === false) this.#worker = undefined;
-      this.#worker ??= new FlushWorker(this.#workerOptions as FlushWorkerOptions);
-      this.#worker.run(packRows(rows), (r) => this.#jobDone(f, r));
-    } catch (err) {
-      this.#jobDone(f, { ok: false, error: err instanceof Error ? err : new Error(String(err)) });
+    const f: Flushing = { generation: old.generation, keys: undefined, next: 0 };
+    this.#flushing = f;
+    // Every profile pending now was written in the generation just closed (the flushes of the
+    // earlier ones are complete), so the worker finds them all, and no other, in its file.
+    if (chunked && this.#workerOptions !== undefined) this.#startJob(f, true);
+    else {
+      this.#keysOf(f);
+      if (chunked) this.#flushStep();
     }
   }
 
   /**
-   * The worker wrote the flush's rows (or failed: retried in a second). Rows rewritten since the
-   * rotation belong to a later generation and stay pending. A flush finished meanwhile on this
-   * thread (`flushAll`) has already done all of it.
+   * The flush's keys: its pending visitors in id order (consecutive rows share leaf pages, so a
+   * transaction dirties as few as it can). A clean entry not written in the flush's generation goes
+   * on the way: the table has its revision.
    */
-  #jobDone(f: Flushing, r: JobResult): void {
+  #keysOf(f: Flushing): string[] {
+    if (f.keys !== undefined) return f.keys;
+    const keys: string[] = [];
+    for (const [key, e] of this.#entries) {
+      if (e.state === PENDING) {
+        if (e.generation <= f.generation) keys.push(key);
+      } else if (e.generation < f.generation) this.#entries.delete(key);
+    }
+    keys.sort();
+    f.keys = keys;
+    return keys;
+  }
+
+  /**
+   * Hands the flush to the worker: the generation's journal file (`fromFile`), or else its rows
+   * packed from memory. `#jobDone` finishes it on the worker's answer.
+   */
+  #startJob(f: Flushing, fromFile: boolean): void {
+    try {
+      // A worker that died (its thread crashed) is replaced; its job went back to the journal.
+      if (this.#worker?.alive === false) this.#worker = undefined;
+      this.#worker ??= new FlushWorker(this.#workerOptions as FlushWorkerOptions);
+      if (fromFile)
+        this.#worker.runFiles([journalFile(this.#dir, f.generation)], (r) => this.#jobDone(f, r, true));
+      else this.#worker.run(this.#packed(f), (r) => this.#jobDone(f, r, false));
+    } catch (err) {
+      this.#jobDone(f, { ok: false, error: err instanceof Error ? err : new Error(String(err)) }, fromFile);
+    }
+  }
+
+  /** The flush's rows, packed for the worker. */
+  #packed(f: Flushing): ArrayBuffer {
+    const rows: PackedRow[] = [];
+    for (const key of this.#keysOf(f)) {
+      const e = this.#due(key, f.generation);
+      if (e === undefined) continue;
+      rows.push({ visitorId: key, data: e.chunk?.subarray(e.at, e.at + e.length), rev: e.rev, seen: e.seen });
+    }
+    return packRows(rows);
+  }
+
+  /**
+   * The worker wrote the flush's rows (or failed: a file it could not read is retried at once with
+   * the rows from memory, anything else in a second). Rows rewritten since the rotation belong to
+   * a later generation and stay pending. A flush finished meanwhile on this thread (`flushAll`) has
+   * already done all of it.
+   */
+  #jobDone(f: Flushing, r: JobResult, fromFile: boolean): void {
     if (this.#flushing !== f) return;
     if (!r.ok) {
       if (r.error === undefined) return; // withdrawn by `flushAll`, which finishes the flush itself
       this.#onError(r.error);
-      setTimeout(() => {
-        if (this.#flushing === f) this.#startJob(f);
-      }, 1000).unref();
+      if (fromFile) this.#startJob(f, false);
+      else
+        setTimeout(() => {
+          if (this.#flushing === f) this.#startJob(f, false);
+        }, 1000).unref();
       return;
     }
-    const written: Entry[] = [];
-    for (const key of f.keys) {
-      const e = this.#due(key, f.generation);
-      if (e !== undefined) written.push(e);
+    if (f.keys !== undefined) {
+      const written: Entry[] = [];
+      for (const key of f.keys) {
+        const e = this.#due(key, f.generation);
+        if (e !== undefined) written.push(e);
+      }
+      this.#markWritten(written);
+    } else {
+      // One pass, no list: the written entries become clean, and clean ones of older generations go.
+      let written = 0;
+      for (const [key, e] of this.#entries) {
+        if (e.state === PENDING) {
+          if (e.generation > f.generation) continue;
+          e.state = CLEAN;
+          e.chunk = undefined;
+          written++;
+        } else if (e.generation < f.generation) this.#entries.delete(key);
+      }
+      this.#pendingCount -= written;
     }
-    this.#markWritten(written);
     this.#endFlush(f);
   }
 
@@ -394,14 +443,15 @@ export class ProfileWriteBehind {
   #finishFlush(rows: number, until = Infinity): boolean {
     const f = this.#flushing;
     if (f === undefined) return true;
-    const end = Math.min(f.keys.length, f.next + rows);
-    const { written, next } = this.#writeRows.immediate(f.keys, f.next, end, f.generation, until) as {
+    const keys = this.#keysOf(f);
+    const end = Math.min(keys.length, f.next + rows);
+    const { written, next } = this.#writeRows.immediate(keys, f.next, end, f.generation, until) as {
       written: Entry[];
       next: number;
     };
     this.#markWritten(written);
     f.next = next;
-    if (next < f.keys.length) return false;
+    if (next < keys.length) return false;
     this.#endFlush(f);
     return true;
   }

@@ -110,6 +110,28 @@ describe('sqlite write-behind', () => {
     expect(readdirSync(join(dataDir, JOURNAL_DIR))).toEqual([]);
   });
 
+  it('flushes from memory when the worker cannot read the journal file, and reports it', async () => {
+    const dataDir = freshDir();
+    const errors: string[] = [];
+    const stores = await createSqliteStores({
+      dataDir,
+      profileWriteBehindMs: 300,
+      onStorageError: (err) => errors.push(String(err)),
+    });
+    try {
+      await stores.profiles.merge('v', realize1, T0);
+      await stores.profiles.merge('w', realize1, T0);
+      // Damage the generation being written before it closes: the worker's reading fails.
+      appendFileSync(join(dataDir, JOURNAL_DIR, '1.journal'), Buffer.from([9, 0, 0, 0, 1, 2, 3, 4, 5]));
+      await expect.poll(() => tableRow(dataDir, 'v'), { timeout: 5000 }).toEqual({ rev: 1 });
+      expect(await tableRow(dataDir, 'w')).toEqual({ rev: 1 });
+      expect(errors.join()).toMatch(/damaged block/);
+      await expect.poll(() => readdirSync(join(dataDir, JOURNAL_DIR)).sort()).toEqual(['2.journal', 'owner']);
+    } finally {
+      await stores.close();
+    }
+  });
+
   it('under a light load commits a write without waiting for the end of the event-loop turn', async () => {
     const dataDir = freshDir();
     const stores = await createSqliteStores({ dataDir, profileWriteBehindMs: 60_000 });
