@@ -26,10 +26,12 @@
  *
  * Flags (default first):
  *   --rate 500, --seconds 10, --scenarios 1,2,3
- *   --warmup 3               seconds of scenario 1's load at its full rate before each measured window
+ *   --warmup 10              seconds of scenario 1's load at its full rate before each measured window
  *                            (DCS and baseline; after 2 s at 200/s): connection pools, JIT and heap
- *                            reach their steady state first (the 2 s at 200/s alone left a third
- *                            of the tail in the measured window's first second)
+ *                            reach their steady state first. The window follows it without a gap;
+ *                            the wire capture starts before it. With 3 s, V8 was still optimizing
+ *                            ≈ 150 of the DCS's functions a second when the window began, and its
+ *                            first second held a third to a half of the events over 3 ms
  *   --baseline 1|0           scenario 1 also against bench/fanout-server.ts (the least any server does
  *                            for the exchange: a bare node:http fan-out to the same providers), same rate
  *   --probe 0|1              the cross-process probe (on with --profile)
@@ -77,7 +79,7 @@ import {
 const args = flags();
 const rate = Number(args.get('rate') ?? 500);
 const seconds = Number(args.get('seconds') ?? 10);
-const warmup = Number(args.get('warmup') ?? 3);
+const warmup = Number(args.get('warmup') ?? 10);
 const probing = args.get('probe') === '1' || args.get('profile') !== undefined;
 const debug = args.get('debug') === '1';
 const pin = args.get('pin') === '1';
@@ -273,12 +275,17 @@ function minusSlowestCall(records: readonly RequestRecord[]): number[] {
 }
 
 /**
- * Scenario 1's warm-up: 2 s at up to 200 events/s, then `--warmup` seconds at the full rate. The
- * full rate at once, on a cold process, makes calls slow enough to open the breakers.
+ * Scenario 1's warm-up: 2 s at up to 200 events/s (the full rate at once, on a cold process, makes
+ * calls slow enough to open the breakers); returns the rest of it, `--warmup` seconds at the full
+ * rate, to be run as the window's lead (see {@link onTheWire}).
  */
-async function warmUp(load: Omit<Parameters<typeof openLoop>[0], 'ratePerSec' | 'seconds'>): Promise<void> {
+async function warmUp(
+  load: Omit<Parameters<typeof openLoop>[0], 'ratePerSec' | 'seconds'>,
+): Promise<() => Promise<void>> {
   await openLoop({ ...load, ratePerSec: Math.min(rate, 200), seconds: 2 });
-  await openLoop({ ...load, ratePerSec: rate, seconds: warmup });
+  return async () => {
+    await openLoop({ ...load, ratePerSec: rate, seconds: warmup });
+  };
 }
 
 /**
@@ -304,6 +311,19 @@ function sentBySeq(records: readonly RequestRecord[]): (seq: number) => number |
   return (seq) => sent.get(seq);
 }
 
+/**
+ * The generator's own lateness: events it sent over 1 ms after their due time, per second. Late
+ * sends arrive together, and the server under test queues the burst (its tail, not its fault).
+ */
+function lateSends(records: readonly RequestRecord[]): string {
+  const late = records.map((r) => r.sent - r.due);
+  return `generator sends over 1 ms late: ${late.filter((x) => x > 1).length} (p99 ${fmt(pct(late, 99))}); per second of the run: ${overBySecond(
+    records.map((r) => r.sent),
+    late,
+    1,
+  )}`;
+}
+
 /** {@link overBySecond} of `minusSlowestCallOf` over generator records. */
 function recordsOverBySecond(records: readonly RequestRecord[]): string {
   return overBySecond(
@@ -313,21 +333,40 @@ function recordsOverBySecond(records: readonly RequestRecord[]): string {
 }
 
 /**
- * Runs `fn` (a measured window) under a loopback capture of the event server's and the providers'
- * ports, with `--wire`: each event's reply time minus its slowest call, both on the wire.
+ * Runs `lead` (the full-rate warm-up) and then `fn` (a measured window), with `--wire` under a
+ * loopback capture of the event server's and the providers' ports: each event's reply time minus
+ * its slowest call, both on the wire, for the events sent in the window. The capture starts before
+ * the lead, so the window follows the lead at once, as load follows load on a server in service,
+ * with no pause while tcpdump starts.
  */
 async function onTheWire<T>(
   eventPort: number,
   providerUrls: readonly string[],
   fn: () => Promise<T>,
+  lead: () => Promise<void> = async () => undefined,
 ): Promise<{ result: T; wire?: () => WireFigure }> {
-  if (!wire) return { result: await fn() };
+  if (!wire) {
+    await lead();
+    return { result: await fn() };
+  }
   const providerPorts = providerUrls.map((u) => Number(new URL(u).port));
   const capture = await startWireCapture([eventPort, ...providerPorts]);
+  await lead();
+  // The window's first request leaves after this (the same clock as the capture's, to the ms).
+  const from = Date.now();
   const result = await fn();
   await capture.stop();
   // Parsed when asked, after the window's probes are read: parsing stalls this process for a while.
-  return { result, wire: () => wireMinusSlowest(capture.read(), eventPort, providerPorts.length, TMAX_MS) };
+  return {
+    result,
+    wire: () =>
+      wireMinusSlowest(
+        capture.read().filter((x) => x.serverPort !== eventPort || x.start >= from),
+        eventPort,
+        providerPorts.length,
+        TMAX_MS,
+      ),
+  };
 }
 
 /** The wire figure's lines, under `label`. */
@@ -365,6 +404,7 @@ async function fanoutBaseline(providerUrls: string[]): Promise<{
   reply: number[];
   minusCall: number[];
   overBySecond: string;
+  lateSends: string;
   cpuUsPerEvent: number;
   waits: string;
   wire?: WireFigure;
@@ -376,13 +416,20 @@ async function fanoutBaseline(providerUrls: string[]): Promise<{
   try {
     const path = () => '/event';
     const pool = generatorPool(origin);
-    await warmUp({ origin, path, pool });
-    const cpu0 = cpuMicros(server.proc.pid) ?? NaN;
-    const queues = watchRunQueues({ server: server.proc.pid, gen: process.pid });
-    const { result: run, wire: w } = await onTheWire(18283, providerUrls, () =>
-      openLoop({ origin, path, ratePerSec: rate, seconds, keepTid: true, pool }),
+    const lead = await warmUp({ origin, path, pool });
+    let cpu0 = NaN;
+    let queues: ReturnType<typeof watchRunQueues> | undefined;
+    const { result: run, wire: w } = await onTheWire(
+      18283,
+      providerUrls,
+      () => {
+        cpu0 = cpuMicros(server.proc.pid) ?? NaN;
+        queues = watchRunQueues({ server: server.proc.pid, gen: process.pid });
+        return openLoop({ origin, path, ratePerSec: rate, seconds, keepTid: true, pool });
+      },
+      lead,
     );
-    const waits = queues.stop();
+    const waits = queues?.stop() ?? '';
     await pool.close();
     const cpuUsPerEvent = ((cpuMicros(server.proc.pid) ?? NaN) - cpu0) / run.sent;
     const ok = run.records.filter((r) => r.status === 200);
@@ -393,6 +440,7 @@ async function fanoutBaseline(providerUrls: string[]): Promise<{
       reply: ok.map((r) => r.done - r.sent),
       minusCall: minusSlowestCall(ok),
       overBySecond: recordsOverBySecond(ok),
+      lateSends: lateSends(run.records),
       cpuUsPerEvent,
       waits,
       ...(w !== undefined ? { wire: w() } : {}),
@@ -439,11 +487,15 @@ async function main(): Promise<void> {
       execFileSync('renice', ['-n', String(niceness), '-p', String(pid)], { stdio: 'ignore' });
   }
 
-  /** Runs one open-loop scenario with the probes reset before and read after. */
+  /**
+   * Runs one open-loop scenario with the probes reset before and read after, after `lead` (whose
+   * partner outcomes are counted with the window's).
+   */
   async function measured(
     label: string,
     opts: Parameters<typeof openLoop>[0],
     wireProviders: readonly string[] = [],
+    lead: () => Promise<void> = async () => undefined,
   ): Promise<{
     run: Awaited<ReturnType<typeof openLoop>>;
     /** With `wireProviders` and `--wire`: the window on the wire (see {@link onTheWire}). */
@@ -455,23 +507,29 @@ async function main(): Promise<void> {
   }> {
     if (dcsThreadsNice !== 0) niceThreads(audex.proc.pid!, dcsThreadsNice);
     const before = await outcomes();
-    if (probing) {
-      const kind = args.get('profile-kind');
-      const ext = kind === 'heap' ? 'heapprofile' : kind === 'live' ? 'live.heapprofile' : 'cpuprofile';
-      const prof = profileDir === undefined ? undefined : join(profileDir, `dcs-${label}.${ext}`);
-      const simsProf = prof?.replace('dcs-', 'sims-');
-      await Promise.all([ask(audex.proc, 'reset', prof), ask(sims.proc, 'reset', simsProf)]);
-      localProbe?.resetProbe();
-    }
-    const cpu0 = cpuTimes();
-    const dcs0 = cpuMicros(audex.proc.pid) ?? NaN;
-    const queues = watchRunQueues({ DCS: audex.proc.pid, sims: sims.proc.pid, gen: process.pid });
+    let cpu0 = cpuTimes();
+    let dcs0 = NaN;
+    let queues: ReturnType<typeof watchRunQueues> | undefined;
+    const window = async () => {
+      if (probing) {
+        const kind = args.get('profile-kind');
+        const ext = kind === 'heap' ? 'heapprofile' : kind === 'live' ? 'live.heapprofile' : 'cpuprofile';
+        const prof = profileDir === undefined ? undefined : join(profileDir, `dcs-${label}.${ext}`);
+        const simsProf = prof?.replace('dcs-', 'sims-');
+        await Promise.all([ask(audex.proc, 'reset', prof), ask(sims.proc, 'reset', simsProf)]);
+        localProbe?.resetProbe();
+      }
+      cpu0 = cpuTimes();
+      dcs0 = cpuMicros(audex.proc.pid) ?? NaN;
+      queues = watchRunQueues({ DCS: audex.proc.pid, sims: sims.proc.pid, gen: process.pid });
+      return openLoop(opts);
+    };
     const { result: run, wire: w } =
       wireProviders.length > 0
-        ? await onTheWire(Number(new URL(opts.origin).port), wireProviders, () => openLoop(opts))
-        : { result: await openLoop(opts) };
+        ? await onTheWire(Number(new URL(opts.origin).port), wireProviders, window, lead)
+        : { result: await lead().then(window) };
     const cpu1 = cpuTimes();
-    const waits = queues.stop();
+    const waits = queues?.stop() ?? '';
     const dcsCpuUsPerEvent = ((cpuMicros(audex.proc.pid) ?? NaN) - dcs0) / run.sent;
     const done = outcomeDelta(before, await outcomes());
     if (!probing) return { run, ...(w !== undefined ? { wire: w() } : {}), outcomes: done, dcsCpuUsPerEvent };
@@ -551,21 +609,21 @@ async function main(): Promise<void> {
       // 1. Three providers at 20 ms, each event calls all three (new visitor, no cache).
       const pool = generatorPool(AUDEX);
       const load = { origin: AUDEX, path: eventPath, ...(auth !== undefined ? { headers: auth } : {}), pool };
-      await warmUp(load);
+      const lead = await warmUp(load);
       const {
         run: s1,
         wire: w1,
         probed,
         outcomes: o1,
         dcsCpuUsPerEvent,
-      } = await measured('s1', { ...load, ratePerSec: rate, seconds, keepTid: true }, urls.slice(0, 3));
+      } = await measured('s1', { ...load, ratePerSec: rate, seconds, keepTid: true }, urls.slice(0, 3), lead);
       await pool.close();
       const p50 = percentile(s1.latenciesMs, 50);
       const p99 = percentile(s1.latenciesMs, 99);
       console.log(
         `1. 3 providers @ ${PROVIDER_MS} ms, ${rate} events/s open loop, ${seconds}s: sent ${s1.sent}, ok ${s1.ok}, failed ${s1.failed}`,
       );
-      console.log(`   partner outcomes: ${o1}`);
+      console.log(`   partner outcomes (the ${warmup} s lead at the full rate and the window): ${o1}`);
       console.log(
         `   /event reply time                 p50 ${fmt(p50)}  p99 ${fmt(p99)}  max ${fmt(Math.max(...s1.latenciesMs))}`,
       );
@@ -574,6 +632,7 @@ async function main(): Promise<void> {
       );
       if (w1 !== undefined)
         printWire('on the wire, minus slowest call', w1, sentBySeq(s1.records), ' (target p99 <= 3 ms)');
+      console.log(`   ${lateSends(s1.records)}`);
       const d = minusSlowestCall(s1.records);
       if (d.length > 0) {
         console.log(
@@ -629,6 +688,7 @@ async function main(): Promise<void> {
           )})`,
         );
         console.log(`   baseline events over 3 ms, per second of the run: ${b.overBySecond}`);
+        console.log(`   baseline ${b.lateSends}`);
         if (b.wire !== undefined) printWire('baseline on the wire, minus slowest call', b.wire, b.sentOf);
         if (b.waits !== '') console.log(`   baseline main threads waiting for a CPU: ${b.waits}`);
         console.log(
