@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FlushWorker, packRows, type JobResult, type PackedRow } from './profile-flush-worker.js';
+import {
+  FlushWorker,
+  packRows,
+  type FlushWorkerOptions,
+  type JobResult,
+  type PackedRow,
+} from './profile-flush-worker.js';
 import { journalFile, JournalWriter, readGeneration, RecordKind } from './profile-journal.js';
 
 const root = mkdtempSync(join(tmpdir(), 'audex-flush-worker-'));
@@ -23,6 +29,27 @@ async function table() {
   db.pragma('journal_mode = WAL');
   db.exec('CREATE TABLE p (id TEXT PRIMARY KEY, data BLOB, seen REAL, rev INTEGER)');
   return { db, file };
+}
+
+/** A fresh table and a worker writing to it (options as given), both closed after `fn`. */
+async function withWorker(
+  fn: (worker: FlushWorker, db: Database) => Promise<void>,
+  opts: Partial<FlushWorkerOptions> = {},
+): Promise<void> {
+  const { db, file } = await table();
+  const worker = new FlushWorker({
+    file,
+    upsertSql: UPSERT,
+    removeSql: REMOVE,
+    synchronous: 'NORMAL',
+    ...opts,
+  });
+  try {
+    await fn(worker, db);
+  } finally {
+    worker.stop();
+    db.close();
+  }
 }
 
 const row = (visitorId: string, rev: number, text?: string): PackedRow => ({
@@ -75,10 +102,8 @@ const opArb = fc.record({
 });
 
 describe('profile flush worker', () => {
-  it('writes a job’s puts and deletions with their revision and seen time, ids in any script', async () => {
-    const { db, file } = await table();
-    const worker = new FlushWorker({ file, upsertSql: UPSERT, removeSql: REMOVE, synchronous: 'NORMAL' });
-    try {
+  it('writes a job’s puts and deletions with their revision and seen time, ids in any script', () =>
+    withWorker(async (worker, db) => {
       db.prepare('INSERT INTO p VALUES (?, ?, ?, ?)').run('gone', Buffer.from('x'), 1, 1);
       expect(await run(worker, [row('a', 3, 'alpha'), row('gone', 0), row('é漢', 1, '')])).toEqual({
         ok: true,
@@ -93,16 +118,10 @@ describe('profile flush worker', () => {
         ['a', 'alpha', 1_790_000_000_003, 3],
         ['é漢', '', 1_790_000_000_001, 1],
       ]);
-    } finally {
-      worker.stop();
-      db.close();
-    }
-  });
+    }));
 
-  it('writes the last record of each visitor in a journal file, as the journal reads them back, then deletes the file', async () => {
-    const { db, file } = await table();
-    const worker = new FlushWorker({ file, upsertSql: UPSERT, removeSql: REMOVE, synchronous: 'NORMAL' });
-    try {
+  it('writes the last record of each visitor in a journal file, as the journal reads them back, then deletes the file', () =>
+    withWorker(async (worker, db) => {
       await fc.assert(
         fc.asyncProperty(fc.array(fc.array(opArb, { maxLength: 6 }), { maxLength: 8 }), async (commits) => {
           db.exec('DELETE FROM p');
@@ -122,16 +141,10 @@ describe('profile flush worker', () => {
         }),
         { numRuns: 40 },
       );
-    } finally {
-      worker.stop();
-      db.close();
-    }
-  });
+    }));
 
-  it('fails a journal file it cannot read whole, writing none of it and keeping the file', async () => {
-    const { db, file } = await table();
-    const worker = new FlushWorker({ file, upsertSql: UPSERT, removeSql: REMOVE, synchronous: 'NORMAL' });
-    try {
+  it('fails a journal file it cannot read whole, writing none of it and keeping the file', () =>
+    withWorker(async (worker, db) => {
       const op = (visitorId: string): Op => ({
         kind: RecordKind.Put,
         visitorId,
@@ -146,42 +159,29 @@ describe('profile flush worker', () => {
       expect(missing.ok === false && missing.error?.message).toMatch(/ENOENT/);
       expect(allRows(db)).toEqual([]);
       expect(existsSync(damaged)).toBe(true);
-    } finally {
-      worker.stop();
-      db.close();
-    }
-  });
+    }));
 
-  it('writes nothing once cancelSync has returned, and tells the job it was withdrawn', async () => {
-    const { db, file } = await table();
-    // A long job in long transactions: the cancel lands in the middle of one, which the worker
-    // finishes before cancelSync returns.
-    const worker = new FlushWorker({
-      file,
-      upsertSql: UPSERT,
-      removeSql: REMOVE,
-      synchronous: 'NORMAL',
-      rowsPerTransaction: 2000,
-    });
-    try {
-      const count = db.prepare('SELECT count(*) FROM p').pluck();
-      const rows = Array.from({ length: 60_000 }, (_, i) => row(`v${i}`, 1, 'old'));
-      const result = run(worker, rows);
-      await expect.poll(() => count.get(), { interval: 1, timeout: 10_000 }).toBeGreaterThan(0);
-      worker.cancelSync();
-      const atCancel = count.get() as number;
-      expect(await result).toEqual({ ok: false });
-      await new Promise((r) => setTimeout(r, 200));
-      expect(count.get()).toBe(atCancel);
-      expect(atCancel).toBeLessThan(rows.length);
-      // The worker takes the next job as usual.
-      expect(await run(worker, [row('next', 1, 'new')])).toEqual({ ok: true });
-      expect(count.get()).toBe(atCancel + 1);
-    } finally {
-      worker.stop();
-      db.close();
-    }
-  });
+  // A long job in long transactions: the cancel lands in the middle of one, which the worker
+  // finishes before cancelSync returns.
+  it('writes nothing once cancelSync has returned, and tells the job it was withdrawn', () =>
+    withWorker(
+      async (worker, db) => {
+        const count = db.prepare('SELECT count(*) FROM p').pluck();
+        const rows = Array.from({ length: 60_000 }, (_, i) => row(`v${i}`, 1, 'old'));
+        const result = run(worker, rows);
+        await expect.poll(() => count.get(), { interval: 1, timeout: 10_000 }).toBeGreaterThan(0);
+        worker.cancelSync();
+        const atCancel = count.get() as number;
+        expect(await result).toEqual({ ok: false });
+        await new Promise((r) => setTimeout(r, 200));
+        expect(count.get()).toBe(atCancel);
+        expect(atCancel).toBeLessThan(rows.length);
+        // The worker takes the next job as usual.
+        expect(await run(worker, [row('next', 1, 'new')])).toEqual({ ok: true });
+        expect(count.get()).toBe(atCancel + 1);
+      },
+      { rowsPerTransaction: 2000 },
+    ));
 
   it('once its thread has ended, fails a job at once instead of leaving it unanswered', async () => {
     const { db, file } = await table();
@@ -197,22 +197,14 @@ describe('profile flush worker', () => {
     }
   });
 
-  it('answers a failed job with its error', async () => {
-    const { db, file } = await table();
-    const worker = new FlushWorker({
-      file,
-      upsertSql: 'INSERT INTO p (id, data, seen, rev) VALUES (?, ?, ?, ?)',
-      removeSql: REMOVE,
-      synchronous: 'NORMAL',
-    });
-    try {
-      const result = await run(worker, [row('dup', 1, 'a'), row('dup', 2, 'b')]);
-      expect(result.ok).toBe(false);
-      expect(result.ok === false && result.error?.message).toMatch(/UNIQUE/);
-      expect(db.prepare('SELECT count(*) FROM p').pluck().get()).toBe(0);
-    } finally {
-      worker.stop();
-      db.close();
-    }
-  });
+  it('answers a failed job with its error', () =>
+    withWorker(
+      async (worker, db) => {
+        const result = await run(worker, [row('dup', 1, 'a'), row('dup', 2, 'b')]);
+        expect(result.ok).toBe(false);
+        expect(result.ok === false && result.error?.message).toMatch(/UNIQUE/);
+        expect(db.prepare('SELECT count(*) FROM p').pluck().get()).toBe(0);
+      },
+      { upsertSql: 'INSERT INTO p (id, data, seen, rev) VALUES (?, ?, ?, ?)' },
+    ));
 });
