@@ -383,26 +383,21 @@ export class ProfileWriteBehind {
         }, 1000).unref();
       return;
     }
+    const written: Entry[] = [];
     if (f.keys !== undefined) {
-      const written: Entry[] = [];
       for (const key of f.keys) {
         const e = this.#due(key, f.generation);
         if (e !== undefined) written.push(e);
       }
-      this.#markWritten(written);
     } else {
-      // One pass, no list: the written entries become clean, and clean ones of older generations go.
-      let written = 0;
+      // One pass, no sorted list: the entries the file held, and clean ones of older generations go.
       for (const [key, e] of this.#entries) {
         if (e.state === PENDING) {
-          if (e.generation > f.generation) continue;
-          e.state = CLEAN;
-          e.chunk = undefined;
-          written++;
+          if (e.generation <= f.generation) written.push(e);
         } else if (e.generation < f.generation) this.#entries.delete(key);
       }
-      this.#pendingCount -= written;
     }
+    this.#markWritten(written);
     this.#endFlush(f);
   }
 
