@@ -507,7 +507,8 @@ async function main(): Promise<void> {
   }> {
     if (dcsThreadsNice !== 0) niceThreads(audex.proc.pid!, dcsThreadsNice);
     const before = await outcomes();
-    let cpu0 = cpuTimes();
+    // Read at the window's start, after the lead.
+    let cpu0: ReturnType<typeof cpuTimes> | undefined;
     let dcs0 = NaN;
     let queues: ReturnType<typeof watchRunQueues> | undefined;
     const window = async () => {
@@ -529,6 +530,7 @@ async function main(): Promise<void> {
         ? await onTheWire(Number(new URL(opts.origin).port), wireProviders, window, lead)
         : { result: await lead().then(window) };
     const cpu1 = cpuTimes();
+    const c0 = cpu0!; // set by `window`, which has run
     const waits = queues?.stop() ?? '';
     const dcsCpuUsPerEvent = ((cpuMicros(audex.proc.pid) ?? NaN) - dcs0) / run.sent;
     const done = outcomeDelta(before, await outcomes());
@@ -537,8 +539,8 @@ async function main(): Promise<void> {
     const gen = localProbe!.readProbe();
     const wired = w !== undefined ? { wire: w() } : {};
     const wall = gen.wallMs;
-    const machineCores = ((cpu1.busy - cpu0.busy) / (cpu1.total - cpu0.total)) * 2;
-    const stealCores = ((cpu1.steal - cpu0.steal) / (cpu1.total - cpu0.total)) * 2;
+    const machineCores = ((cpu1.busy - c0.busy) / (cpu1.total - c0.total)) * 2;
+    const stealCores = ((cpu1.steal - c0.steal) / (cpu1.total - c0.total)) * 2;
     const ours = (dcs!.cpuMs + simStats!.cpuMs + gen.cpuMs) / wall;
     return {
       run,
