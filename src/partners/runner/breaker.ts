@@ -1,9 +1,18 @@
 /**
  * Per-partner circuit breakers (opossum), per node: open at ≥ 50 % failures over ≥ 20 calls in a
  * 10 s window, half-open after 5 s (PARTNER-PROTOCOL.md defaults, configurable per partner). A
- * failure is a transport failure, a 5xx, or an answer slower than the partner's tmax. While open,
- * the planner skips the partner ("skipped:breaker-open"); a call that still arrives here fails fast.
+ * failure is a transport failure, a 5xx, or an answer slower than the partner's tmax that the
+ * collector did not take in time (an answer read late because our own event loop stalled is not
+ * the partner's fault: `CallWatch`). While open, the planner skips the partner
+ * ("skipped:breaker-open"); a call that still arrives here fails fast.
+ *
+ * When a trial call closes the breaker, its rolling window starts empty, as Hystrix's and
+ * resilience4j's do. opossum keeps the window across a close, so the failures that opened the
+ * breaker would still be counted and the first few failures after it closed would open it again for
+ * another `resetMs`. Each breaker's buckets are therefore rotated by this module (opossum's
+ * `rotateBucketController`), which rotates all of them out on close.
  */
+import { EventEmitter } from 'node:events';
 import CircuitBreaker from 'opossum';
 import { NEVER_ABORTED, type Call, type CallRequest, type CallResult, type CallWrapper } from './call.js';
 import type { PartnerMetrics } from './partner-metrics.js';
@@ -44,7 +53,11 @@ function unwrapFailure(err: unknown): CallResult {
 export class PartnerBreakers {
   readonly #breakers = new Map<
     string,
-    { settings: BreakerSettings; breaker: CircuitBreaker<[CallRequest, AbortSignal], CallResult> }
+    {
+      settings: BreakerSettings;
+      breaker: CircuitBreaker<[CallRequest, AbortSignal], CallResult>;
+      rotation: NodeJS.Timeout;
+    }
   >();
 
   constructor(
@@ -75,12 +88,13 @@ export class PartnerBreakers {
     const s = this.settingsFor(partner);
     const entry = this.#breakers.get(partner);
     if (entry !== undefined && sameSettings(entry.settings, s)) return entry.breaker;
-    entry?.breaker.shutdown();
+    if (entry !== undefined) stop(entry);
+    const buckets = new EventEmitter();
     const breaker = new CircuitBreaker(
       (req: CallRequest, signal: AbortSignal) =>
         next(req, signal).then((result) => {
           // opossum counts a call as failed only when it rejects.
-          if (!result.ok || result.response.status >= 500 || result.ms > req.tmaxMs)
+          if (!result.ok || result.response.status >= 500 || isSlow(req, result))
             throw new FailedCall(result);
           return result;
         }),
@@ -89,22 +103,44 @@ export class PartnerBreakers {
         errorThresholdPercentage: s.errorThresholdPercentage,
         volumeThreshold: s.volumeThreshold,
         rollingCountTimeout: s.windowMs,
-        rollingCountBuckets: 10,
+        rollingCountBuckets: BUCKETS,
+        rotateBucketController: buckets,
         resetTimeout: s.resetMs,
         rollingPercentilesEnabled: false,
+        enableSnapshots: false,
       },
     );
+    const rotation = setInterval(() => buckets.emit('rotate'), Math.max(1, Math.floor(s.windowMs / BUCKETS)));
+    rotation.unref();
     const gauge = this.metrics?.breakerOpen.labels(partner);
     breaker.on('open', () => gauge?.set(1));
-    breaker.on('close', () => gauge?.set(0));
-    this.#breakers.set(partner, { settings: s, breaker });
+    breaker.on('close', () => {
+      gauge?.set(0);
+      for (let i = 0; i < BUCKETS; i++) buckets.emit('rotate');
+    });
+    this.#breakers.set(partner, { settings: s, breaker, rotation });
     return breaker;
   }
 
   shutdown(): void {
-    for (const b of this.#breakers.values()) b.breaker.shutdown();
+    for (const b of this.#breakers.values()) stop(b);
     this.#breakers.clear();
   }
+}
+
+const BUCKETS = 10;
+
+function stop(entry: { breaker: CircuitBreaker; rotation: NodeJS.Timeout }): void {
+  clearInterval(entry.rotation);
+  entry.breaker.shutdown();
+}
+
+/**
+ * Slower than tmax, and not taken in time by the collector (or made without one). An answer the
+ * collector took in time had arrived; a long `ms` then holds our own event loop's stall.
+ */
+function isSlow(req: CallRequest, result: CallResult): boolean {
+  return result.ms > req.tmaxMs && req.watch?.missed !== false;
 }
 
 function sameSettings(a: BreakerSettings, b: BreakerSettings): boolean {

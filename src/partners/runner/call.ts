@@ -14,12 +14,27 @@ export interface CallRequest {
   readonly request: OutboundRequest;
   /** Id sent as X-Audex-Request-Id. */
   readonly requestId: string;
-  /** The partner's tmax, ms: an answer slower than this counts as a failure for the breaker. */
+  /**
+   * The partner's tmax, ms: an answer slower than this counts as a failure for the breaker, unless
+   * the collector took it in time ({@link CallWatch}).
+   */
   readonly tmaxMs: number;
   /** Hard limit for the whole call, ms (tmax + late-answer window). */
   readonly hardTimeoutMs: number;
   /** Partner secrets for HMAC signing; the first signs (rotation: the provider accepts either). */
   readonly secrets?: readonly string[];
+  /** The collector's verdict on this call, when a collector made it. */
+  readonly watch?: CallWatch;
+}
+
+/**
+ * What the collector decided about a call, shared with the wrappers under it. `missed` turns true
+ * when the collector gave up waiting (the soft deadline passed with no answer, after the answers
+ * already received were read). An answer it took in time is not the partner's fault even if its
+ * `ms` is over tmax: that time then holds a stall of the DCS's own event loop, not the partner's.
+ */
+export interface CallWatch {
+  missed: boolean;
 }
 
 export type CallResult =

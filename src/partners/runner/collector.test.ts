@@ -42,7 +42,13 @@ const ok = (body: string, status = 200): CallResult => ({
 });
 
 describe('collect', () => {
-  beforeEach(() => vi.useFakeTimers());
+  // setImmediate stays real: the collector judges a soft deadline in an immediate after the
+  // timer (after one poll for answers), and the real one runs as soon as the test awaits.
+  beforeEach(() =>
+    vi.useFakeTimers({
+      toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'],
+    }),
+  );
   afterEach(() => vi.useRealTimers());
 
   it('settles every partner exactly once: answered, invalid, failed, timeout', async () => {

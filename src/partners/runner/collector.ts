@@ -5,12 +5,20 @@
  * running until its hard deadline (tmax + late window); a late answer is handed to `onLate` so it
  * is stored for the next event, not lost (PARTNER-PROTOCOL.md "late-answer window").
  *
+ * A soft deadline is judged after one more look at the sockets. Node runs the timers that are due
+ * before it polls for I/O, so after a stall of the DCS's own event loop (a long task, a GC pause, the
+ * process waiting for a CPU) the timer would fire while answers that arrived in time still sit
+ * unread in their sockets. The timer therefore only schedules the verdict with `setImmediate`,
+ * which runs after that poll: answers already received are taken, and only the calls still
+ * unanswered time out. Each call's {@link CallWatch} carries the verdict to the breaker, so a stall
+ * of ours is not counted against a partner.
+ *
  * Cost per event: one timer for all its calls (one per distinct soft deadline, normally one), no
  * `AbortController` (the transport enforces each call's hard deadline itself), and the promise
  * resolves in the same tick as the last settlement, so the event goes on at once.
  */
 import type { PartnerAdapter, PartnerAnswer, PartnerCallInput } from '../adapter.js';
-import { NEVER_ABORTED, type Call, type CallRequest, type CallResult } from './call.js';
+import { NEVER_ABORTED, type Call, type CallRequest, type CallResult, type CallWatch } from './call.js';
 
 export interface CallPlan {
   /** Partner instance key. */
@@ -51,6 +59,7 @@ export function collect(
   if (n === 0) return Promise.resolve([]);
   const t0 = performance.now();
   const settlements: Array<Settlement | undefined> = new Array(n);
+  const watches: CallWatch[] = new Array(n);
   const soft = (i: number) => Math.max(0, Math.min(plans[i]!.tmaxMs, budgetMs));
   let pending = n;
   let timer: NodeJS.Timeout | undefined;
@@ -73,14 +82,17 @@ export function collect(
       // The delay is rounded up: Node's timers have whole-millisecond clocks, and a soft deadline
       // must never come early (a provider answering just inside its tmax is waited for).
       timer = setTimeout(
-        () => {
-          const ms = performance.now() - t0;
-          for (let i = 0; i < n && pending > 0; i++)
-            if (soft(i) <= next) settle(i, { status: 'timeout', ms });
-          if (pending > 0) arm(next);
-        },
+        () => setImmediate(expire, next),
         Math.ceil(next - Math.max(after, performance.now() - t0)),
       );
+    };
+    /** The soft deadline `deadline` has passed and the sockets were read: the rest time out. */
+    const expire = (deadline: number) => {
+      if (pending === 0) return;
+      const ms = performance.now() - t0;
+      for (let i = 0; i < n && pending > 0; i++)
+        if (soft(i) <= deadline && settle(i, { status: 'timeout', ms })) watches[i]!.missed = true;
+      if (pending > 0) arm(deadline);
     };
     for (let i = 0; i < n; i++) {
       const plan = plans[i]!;
@@ -89,12 +101,15 @@ export function collect(
         settle(i, { status: 'failed', reason: `build: ${request.message}`, ms: 0 });
         continue;
       }
+      const watch: CallWatch = { missed: false };
+      watches[i] = watch;
       const req: Mutable<CallRequest> = {
         partner: plan.key,
         request,
         requestId: plan.input.requestId,
         tmaxMs: plan.tmaxMs,
         hardTimeoutMs: plan.tmaxMs + plan.lateWindowMs,
+        watch,
       };
       if (plan.secrets !== undefined) req.secrets = plan.secrets;
       void call(req, NEVER_ABORTED).then((result) => {

@@ -127,10 +127,9 @@ class CallHandler {
   }
 
   start(hardTimeoutMs: number): void {
-    this.#timer = setTimeout(
-      () => this.#fail({ ok: false, cause: 'timeout', ms: this.#ms() }),
-      hardTimeoutMs,
-    );
+    // The verdict waits for one poll (setImmediate runs after it), as the collector's does: after a
+    // stall of our own event loop, an answer already in the socket is read rather than thrown away.
+    this.#timer = setTimeout(() => setImmediate(expire, this), hardTimeoutMs);
     if (this.#signal !== NEVER_ABORTED) {
       this.#onAbort = () => this.#fail(abortedBy(this.#signal, this.#ms()));
       this.#signal.addEventListener('abort', this.#onAbort, { once: true });
@@ -192,6 +191,11 @@ class CallHandler {
 
   // ---
 
+  /** The hard deadline passed (and the socket was read once more): the call times out. */
+  expire(): void {
+    this.#fail({ ok: false, cause: 'timeout', ms: this.#ms() });
+  }
+
   #ms(): number {
     return performance.now() - this.#t0;
   }
@@ -211,6 +215,10 @@ class CallHandler {
     this.#chunks = undefined;
     this.#resolve(result);
   }
+}
+
+function expire(handler: CallHandler): void {
+  handler.expire();
 }
 
 function abortedBy(signal: AbortSignal, ms: number): CallResult {
