@@ -121,6 +121,12 @@ const children: ChildProcess[] = [];
 process.on('exit', () => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
 });
+// Interrupted or killed: exit through the handlers above (and the wire capture's), not around them.
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const)
+  process.once(signal, () => process.exit(code));
 
 function child(
   script: string,

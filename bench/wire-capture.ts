@@ -73,6 +73,14 @@ export async function startWireCapture(ports: readonly number[]): Promise<WireCa
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
+  // tcpdump must not outlive this process: left running, it would capture (and cost CPU in) every
+  // later run on the same ports, into a file in memory.
+  const orphaned = () => {
+    proc.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', orphaned);
+  proc.once('exit', () => process.removeListener('exit', orphaned));
   await new Promise<void>((resolve, reject) => {
     let err = '';
     proc.once('error', reject);
