@@ -247,6 +247,14 @@ function cpuTimes(): { busy: number; steal: number; total: number } {
   return { busy: total - idle, steal: f[7] ?? 0, total };
 }
 
+/**
+ * The share of all CPUs' time between two readings that the VM's host took (steal), %. A vCPU taken
+ * away stalls whatever runs on it, so a window with much steal has a tail that is the host's.
+ */
+function stolenPct(a: ReturnType<typeof cpuTimes>, b: ReturnType<typeof cpuTimes>): number {
+  return b.total > a.total ? (100 * (b.steal - a.steal)) / (b.total - a.total) : NaN;
+}
+
 const settle = () => new Promise((r) => setTimeout(r, 1500)); // catalog swap reaches the server within a second
 const fmt = (ms: number) => `${ms.toFixed(2)} ms`;
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
@@ -412,6 +420,8 @@ async function fanoutBaseline(providerUrls: string[]): Promise<{
   overBySecond: string;
   lateSends: string;
   cpuUsPerEvent: number;
+  /** The VM host's steal over the window, % of all CPU time. */
+  stealPct: number;
   waits: string;
   wire?: WireFigure;
   sentOf: (seq: number) => number | undefined;
@@ -424,12 +434,14 @@ async function fanoutBaseline(providerUrls: string[]): Promise<{
     const pool = generatorPool(origin);
     const lead = await warmUp({ origin, path, pool });
     let cpu0 = NaN;
+    let machine0: ReturnType<typeof cpuTimes> | undefined;
     let queues: ReturnType<typeof watchRunQueues> | undefined;
     const { result: run, wire: w } = await onTheWire(
       18283,
       providerUrls,
       () => {
         cpu0 = cpuMicros(server.proc.pid) ?? NaN;
+        machine0 = cpuTimes();
         queues = watchRunQueues({ server: server.proc.pid, gen: process.pid });
         return openLoop({ origin, path, ratePerSec: rate, seconds, keepTid: true, pool });
       },
@@ -438,6 +450,7 @@ async function fanoutBaseline(providerUrls: string[]): Promise<{
     const waits = queues?.stop() ?? '';
     await pool.close();
     const cpuUsPerEvent = ((cpuMicros(server.proc.pid) ?? NaN) - cpu0) / run.sent;
+    const stealPct = machine0 === undefined ? NaN : stolenPct(machine0, cpuTimes());
     const ok = run.records.filter((r) => r.status === 200);
     return {
       sent: run.sent,
@@ -448,6 +461,7 @@ async function fanoutBaseline(providerUrls: string[]): Promise<{
       overBySecond: recordsOverBySecond(ok),
       lateSends: lateSends(run.records),
       cpuUsPerEvent,
+      stealPct,
       waits,
       ...(w !== undefined ? { wire: w() } : {}),
       sentOf: sentBySeq(run.records),
@@ -510,6 +524,8 @@ async function main(): Promise<void> {
     outcomes: string;
     /** The DCS's CPU (all its threads, /proc) over the window, µs per event sent. */
     dcsCpuUsPerEvent: number;
+    /** The share of the machine's CPU time the VM's host took over the window, %. */
+    stealPct: number;
   }> {
     if (dcsThreadsNice !== 0) niceThreads(audex.proc.pid!, dcsThreadsNice);
     const before = await outcomes();
@@ -539,8 +555,10 @@ async function main(): Promise<void> {
     const c0 = cpu0!; // set by `window`, which has run
     const waits = queues?.stop() ?? '';
     const dcsCpuUsPerEvent = ((cpuMicros(audex.proc.pid) ?? NaN) - dcs0) / run.sent;
+    const stealPct = stolenPct(c0, cpu1);
     const done = outcomeDelta(before, await outcomes());
-    if (!probing) return { run, ...(w !== undefined ? { wire: w() } : {}), outcomes: done, dcsCpuUsPerEvent };
+    if (!probing)
+      return { run, ...(w !== undefined ? { wire: w() } : {}), outcomes: done, dcsCpuUsPerEvent, stealPct };
     const [dcs, simStats] = await Promise.all([ask(audex.proc, 'read'), ask(sims.proc, 'read')]);
     const gen = localProbe!.readProbe();
     const wired = w !== undefined ? { wire: w() } : {};
@@ -562,6 +580,7 @@ async function main(): Promise<void> {
       },
       outcomes: done,
       dcsCpuUsPerEvent,
+      stealPct,
     };
   }
 
@@ -624,6 +643,7 @@ async function main(): Promise<void> {
         probed,
         outcomes: o1,
         dcsCpuUsPerEvent,
+        stealPct,
       } = await measured('s1', { ...load, ratePerSec: rate, seconds, keepTid: true }, urls.slice(0, 3), lead);
       await pool.close();
       const p50 = percentile(s1.latenciesMs, 50);
@@ -701,6 +721,9 @@ async function main(): Promise<void> {
         if (b.waits !== '') console.log(`   baseline main threads waiting for a CPU: ${b.waits}`);
         console.log(
           `   CPU per event (all threads, /proc): DCS ${dcsCpuUsPerEvent.toFixed(0)} µs${probing ? ' (probe included)' : ''}, baseline ${b.cpuUsPerEvent.toFixed(0)} µs`,
+        );
+        console.log(
+          `   CPU time taken by the VM's host (steal) over the window: DCS's ${stealPct.toFixed(1)} %, baseline's ${b.stealPct.toFixed(1)} %`,
         );
       }
     }
