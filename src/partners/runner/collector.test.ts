@@ -1,28 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { PartnerAdapter, PartnerCallInput } from '../adapter.js';
 import type { Call, CallResult } from './call.js';
 import { collect, type CallPlan, type Settlement } from './collector.js';
+import { callInput, csvAdapter as adapter } from './collector-test-kit.js';
 
-const input: PartnerCallInput = {
-  requestId: 'r1',
-  tmaxMs: 80,
-  now: 0,
-  user: {},
-  signals: {},
-  page: {},
-  device: {},
-  regs: {},
-};
-
-const adapter: PartnerAdapter<unknown> = {
-  name: 'fake',
-  paramsSchema: {},
-  buildRequest: () => ({ method: 'GET', url: 'http://127.0.0.1:1/x', headers: {} }),
-  parseResponse: (res) =>
-    res.status === 200
-      ? { kind: 'segments', codes: res.body.split(',') }
-      : { kind: 'invalid', reason: `status ${res.status}` },
-};
+const input = callInput(80);
 
 function plan(key: string, tmaxMs = 80): CallPlan {
   return { key, adapter, params: {}, endpoint: 'http://x', input, tmaxMs, lateWindowMs: 1000 };

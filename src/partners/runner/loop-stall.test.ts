@@ -6,10 +6,10 @@
  */
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PartnerAdapter, PartnerCallInput } from '../adapter.js';
 import { PartnerBreakers, type BreakerSettings } from './breaker.js';
 import { compose } from './call.js';
 import { collect, type CallPlan } from './collector.js';
+import { callInput, csvAdapter as adapter } from './collector-test-kit.js';
 import { createUndiciTransport } from './undici-transport.js';
 
 /**
@@ -51,22 +51,7 @@ afterAll(async () => {
   await new Promise((r) => provider.once('exit', r));
 });
 
-const input: PartnerCallInput = {
-  requestId: 'r1',
-  tmaxMs: 40,
-  now: 0,
-  user: {},
-  signals: {},
-  page: {},
-  device: {},
-  regs: {},
-};
-const adapter: PartnerAdapter<unknown> = {
-  name: 'fake',
-  paramsSchema: {},
-  buildRequest: (_in, _params, endpoint) => ({ method: 'GET', url: endpoint, headers: {} }),
-  parseResponse: (res) => ({ kind: 'segments', codes: res.body.split(',') }),
-};
+const input = callInput(40);
 const plan = (key: string, endpoint: string, tmaxMs = 40): CallPlan => ({
   key,
   adapter,
