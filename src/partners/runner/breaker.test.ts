@@ -27,11 +27,15 @@ const failed: CallResult = { ok: false, cause: 'reset', ms: 1 };
 describe('partner breakers', () => {
   let breakers: PartnerBreakers;
   let next: CallResult = answered(5);
-  const base: Call = () => Promise.resolve(next);
+  /** With `hold`, a call waits until the test calls `answer`. */
+  let hold = false;
+  let answer: (r: CallResult) => void = () => {};
+  const base: Call = () => (hold ? new Promise((resolve) => (answer = resolve)) : Promise.resolve(next));
   let call: Call;
 
   beforeEach(() => {
     vi.useFakeTimers();
+    hold = false;
     breakers = new PartnerBreakers(() => SETTINGS);
     call = breakers.wrapper()(base);
   });
@@ -51,6 +55,29 @@ describe('partner breakers', () => {
     expect(await call(req())).toMatchObject({ ok: false, cause: 'breaker-open' });
     await vi.advanceTimersByTimeAsync(1_000);
     expect(breakers.isOpen('p1')).toBe(false); // half-open: the planner lets a trial through
+  });
+
+  it('lets one trial call through when half-open, and skips the partner while it is in flight', async () => {
+    await fire(failed, 4);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(breakers.isOpen('p1')).toBe(false); // half-open: the planner lets a call through
+    hold = true;
+
+    const first = call(req());
+    expect(breakers.isOpen('p1')).toBe(true); // the trial is in flight: skip
+    expect(await call(req())).toMatchObject({ ok: false, cause: 'breaker-open' });
+    answer(failed);
+    expect(await first).toMatchObject({ ok: false, cause: 'reset' });
+    expect(breakers.isOpen('p1')).toBe(true); // the trial failed: open for another resetMs
+
+    await vi.advanceTimersByTimeAsync(1_000);
+    const second = call(req());
+    answer(answered(5));
+    expect(await second).toMatchObject({ ok: true });
+    expect(breakers.isOpen('p1')).toBe(false); // closed
+    hold = false;
+    await fire(answered(5), 3);
+    expect(breakers.isOpen('p1')).toBe(false);
   });
 
   it('starts a fresh window when a trial closes it: the failures that opened it no longer count', async () => {

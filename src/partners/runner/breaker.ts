@@ -6,6 +6,12 @@
  * the partner's fault: `CallWatch`). While open, the planner skips the partner
  * ("skipped:breaker-open"); a call that still arrives here fails fast.
  *
+ * Half-open lets one trial call through, not every call: opossum itself passes all of them until
+ * one settles, and for a partner that hangs that is every call of its hard deadline (tmax + late
+ * window, about a second), each holding its event for the whole soft deadline. While the trial is
+ * in flight the planner keeps skipping the partner; the trial's success closes the breaker, its
+ * failure opens it for another `resetMs`.
+ *
  * When a trial call closes the breaker, its rolling window starts empty, as Hystrix's and
  * resilience4j's do. opossum keeps the window across a close, so the failures that opened the
  * breaker would still be counted and the first few failures after it closed would open it again for
@@ -65,10 +71,17 @@ export class PartnerBreakers {
     private readonly metrics?: PartnerMetrics,
   ) {}
 
-  /** True while the partner's breaker is open and not yet half-open (planner: skip). */
+  /** Partners whose half-open breaker has its one trial call in flight. */
+  readonly #trials = new Set<string>();
+
+  /**
+   * True while the partner's breaker is open, or half-open with its trial call in flight (planner:
+   * skip).
+   */
   isOpen(partner: string): boolean {
     const b = this.#breakers.get(partner)?.breaker;
-    return b !== undefined && b.opened && !b.halfOpen;
+    if (b === undefined) return false;
+    return b.halfOpen ? this.#trials.has(partner) : b.opened;
   }
 
   /**
@@ -77,10 +90,21 @@ export class PartnerBreakers {
    */
   wrapper(): CallWrapper {
     return (next: Call): Call =>
-      (req, signal) =>
-        this.#breakerFor(req.partner, next)
+      (req, signal) => {
+        const breaker = this.#breakerFor(req.partner, next);
+        if (!breaker.halfOpen) return breaker.fire(req, signal ?? NEVER_ABORTED).catch(unwrapFailure);
+        // Half-open: this call is the trial, unless one is already in flight.
+        const partner = req.partner;
+        if (this.#trials.has(partner)) return Promise.resolve(BREAKER_OPEN);
+        this.#trials.add(partner);
+        const ended = (r: CallResult) => {
+          this.#trials.delete(partner);
+          return r;
+        };
+        return breaker
           .fire(req, signal ?? NEVER_ABORTED)
-          .catch(unwrapFailure);
+          .then(ended, (err: unknown) => ended(unwrapFailure(err)));
+      };
   }
 
   /** The partner's breaker; rebuilt (state reset) when its settings changed in the catalog. */
@@ -89,6 +113,7 @@ export class PartnerBreakers {
     const entry = this.#breakers.get(partner);
     if (entry !== undefined && sameSettings(entry.settings, s)) return entry.breaker;
     if (entry !== undefined) stop(entry);
+    this.#trials.delete(partner);
     const buckets = new EventEmitter();
     const breaker = new CircuitBreaker(
       (req: CallRequest, signal: AbortSignal) =>
@@ -125,6 +150,7 @@ export class PartnerBreakers {
   shutdown(): void {
     for (const b of this.#breakers.values()) stop(b);
     this.#breakers.clear();
+    this.#trials.clear();
   }
 }
 
