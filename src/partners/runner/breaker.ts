@@ -6,11 +6,10 @@
  * the partner's fault: `CallWatch`). While open, the planner skips the partner
  * ("skipped:breaker-open"); a call that still arrives here fails fast.
  *
- * Half-open lets one trial call through, not every call: opossum itself passes all of them until
- * one settles, and for a partner that hangs that is every call of its hard deadline (tmax + late
- * window, about a second), each holding its event for the whole soft deadline. While the trial is
- * in flight the planner keeps skipping the partner; the trial's success closes the breaker, its
- * failure opens it for another `resetMs`.
+ * Half-open lets one trial call through (opossum rejects the others until the trial settles).
+ * While the trial is in flight the planner skips the partner ("skipped:breaker-open") instead of
+ * planning calls the breaker would only reject; the trial's success closes the breaker, its failure
+ * opens it for another `resetMs`.
  *
  * When a trial call closes the breaker, its rolling window starts empty, as Hystrix's and
  * resilience4j's do. opossum keeps the window across a close, so the failures that opened the
@@ -71,17 +70,13 @@ export class PartnerBreakers {
     private readonly metrics?: PartnerMetrics,
   ) {}
 
-  /** Partners whose half-open breaker has its one trial call in flight. */
-  readonly #trials = new Set<string>();
-
   /**
-   * True while the partner's breaker is open, or half-open with its trial call in flight (planner:
-   * skip).
+   * True while the partner's breaker is open, or half-open with its trial call in flight (opossum
+   * clears `pendingClose` when the trial fires): the planner skips the partner.
    */
   isOpen(partner: string): boolean {
     const b = this.#breakers.get(partner)?.breaker;
-    if (b === undefined) return false;
-    return b.halfOpen ? this.#trials.has(partner) : b.opened;
+    return b !== undefined && (b.opened || (b.halfOpen && !b.pendingClose));
   }
 
   /**
@@ -90,21 +85,10 @@ export class PartnerBreakers {
    */
   wrapper(): CallWrapper {
     return (next: Call): Call =>
-      (req, signal) => {
-        const breaker = this.#breakerFor(req.partner, next);
-        if (!breaker.halfOpen) return breaker.fire(req, signal ?? NEVER_ABORTED).catch(unwrapFailure);
-        // Half-open: this call is the trial, unless one is already in flight.
-        const partner = req.partner;
-        if (this.#trials.has(partner)) return Promise.resolve(BREAKER_OPEN);
-        this.#trials.add(partner);
-        const ended = (r: CallResult) => {
-          this.#trials.delete(partner);
-          return r;
-        };
-        return breaker
+      (req, signal) =>
+        this.#breakerFor(req.partner, next)
           .fire(req, signal ?? NEVER_ABORTED)
-          .then(ended, (err: unknown) => ended(unwrapFailure(err)));
-      };
+          .catch(unwrapFailure);
   }
 
   /** The partner's breaker; rebuilt (state reset) when its settings changed in the catalog. */
@@ -113,7 +97,6 @@ export class PartnerBreakers {
     const entry = this.#breakers.get(partner);
     if (entry !== undefined && sameSettings(entry.settings, s)) return entry.breaker;
     if (entry !== undefined) stop(entry);
-    this.#trials.delete(partner);
     const buckets = new EventEmitter();
     const breaker = new CircuitBreaker(
       (req: CallRequest, signal: AbortSignal) =>
@@ -150,7 +133,6 @@ export class PartnerBreakers {
   shutdown(): void {
     for (const b of this.#breakers.values()) stop(b);
     this.#breakers.clear();
-    this.#trials.clear();
   }
 }
 
