@@ -3,11 +3,7 @@
  * 10 s window, half-open after 5 s (PARTNER-PROTOCOL.md defaults, configurable per partner). A
  * failure is a transport failure, a 5xx, or an answer slower than the partner's tmax that the
  * collector did not take in time (an answer read late because our own event loop stalled is not
- * the partner's fault: `CallWatch`). A call the collector gives up on at tmax counts as failed
- * then, not when it ends at its hard deadline a late-answer window later: for a partner that hangs,
- * the breaker opens after a few dozen calls instead of a few hundred, and a failed trial is known in
- * tmax. The caller still gets the call's own result, a late answer included. While open, the
- * planner skips the partner
+ * the partner's fault: `CallWatch`). While open, the planner skips the partner
  * ("skipped:breaker-open"); a call that still arrives here fails fast.
  *
  * Half-open lets one trial call through (opossum rejects the others until the trial settles).
@@ -53,15 +49,6 @@ class FailedCall {
 }
 
 const BREAKER_OPEN: CallResult = Object.freeze({ ok: false, cause: 'breaker-open', ms: 0 });
-const MISSED_TMAX: CallResult = Object.freeze({ ok: false, cause: 'timeout', ms: 0 });
-
-/** One call through a breaker: what to run, and the call's own promise once it started. */
-interface Run {
-  readonly call: Call;
-  readonly req: CallRequest;
-  readonly signal: AbortSignal;
-  started: Promise<CallResult> | undefined;
-}
 
 /** A rejected breaker call back to a value: the failed call's own result, or breaker-open. */
 function unwrapFailure(err: unknown): CallResult {
@@ -73,7 +60,7 @@ export class PartnerBreakers {
     string,
     {
       settings: BreakerSettings;
-      breaker: CircuitBreaker<[Run], CallResult>;
+      breaker: CircuitBreaker<[CallRequest, AbortSignal], CallResult>;
       rotation: NodeJS.Timeout;
     }
   >();
@@ -98,38 +85,26 @@ export class PartnerBreakers {
    */
   wrapper(): CallWrapper {
     return (next: Call): Call =>
-      (req, signal) => {
-        const run: Run = { call: next, req, signal: signal ?? NEVER_ABORTED, started: undefined };
-        // The caller gets the call's own result (a late answer included) once the breaker has
-        // judged it; a call the breaker refused never started.
-        return this.#breakerFor(req.partner)
-          .fire(run)
-          .catch(unwrapFailure)
-          .then((verdict) => run.started ?? verdict);
-      };
+      (req, signal) =>
+        this.#breakerFor(req.partner, next)
+          .fire(req, signal ?? NEVER_ABORTED)
+          .catch(unwrapFailure);
   }
 
   /** The partner's breaker; rebuilt (state reset) when its settings changed in the catalog. */
-  #breakerFor(partner: string) {
+  #breakerFor(partner: string, next: Call) {
     const s = this.settingsFor(partner);
     const entry = this.#breakers.get(partner);
     if (entry !== undefined && sameSettings(entry.settings, s)) return entry.breaker;
     if (entry !== undefined) stop(entry);
     const buckets = new EventEmitter();
     const breaker = new CircuitBreaker(
-      (run: Run) =>
-        new Promise<CallResult>((resolve, reject) => {
-          const { req } = run;
-          const started = run.call(req, run.signal);
-          run.started = started;
-          // opossum counts a call as failed only when it rejects: at once when the collector gives
-          // up at tmax, else when the call ends.
-          if (req.watch !== undefined) req.watch.onMissedTmax = () => reject(new FailedCall(MISSED_TMAX));
-          void started.then((result) => {
-            if (!result.ok || result.response.status >= 500 || isSlow(req, result))
-              reject(new FailedCall(result));
-            else resolve(result);
-          });
+      (req: CallRequest, signal: AbortSignal) =>
+        next(req, signal).then((result) => {
+          // opossum counts a call as failed only when it rejects.
+          if (!result.ok || result.response.status >= 500 || isSlow(req, result))
+            throw new FailedCall(result);
+          return result;
         }),
       {
         timeout: false,
