@@ -564,7 +564,7 @@ async function main(): Promise<void> {
     const wired = w !== undefined ? { wire: w() } : {};
     const wall = gen.wallMs;
     const machineCores = ((cpu1.busy - c0.busy) / (cpu1.total - c0.total)) * 2;
-    const stealCores = ((cpu1.steal - c0.steal) / (cpu1.total - c0.total)) * 2;
+    const stealCores = (stealPct / 100) * 2;
     const ours = (dcs!.cpuMs + simStats!.cpuMs + gen.cpuMs) / wall;
     return {
       run,

@@ -80,7 +80,6 @@ export async function startWireCapture(ports: readonly number[]): Promise<WireCa
     rmSync(dir, { recursive: true, force: true });
   };
   process.once('exit', orphaned);
-  proc.once('exit', () => process.removeListener('exit', orphaned));
   await new Promise<void>((resolve, reject) => {
     let err = '';
     proc.once('error', reject);
@@ -97,6 +96,7 @@ export async function startWireCapture(ports: readonly number[]): Promise<WireCa
         return exchanges(readPackets(readFileSync(file)), new Set(ports));
       } finally {
         rmSync(dir, { recursive: true, force: true });
+        process.removeListener('exit', orphaned);
       }
     },
   };
