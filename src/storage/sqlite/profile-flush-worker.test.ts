@@ -183,19 +183,14 @@ describe('profile flush worker', () => {
       { rowsPerTransaction: 2000 },
     ));
 
-  it('once its thread has ended, fails a job at once instead of leaving it unanswered', async () => {
-    const { db, file } = await table();
-    const worker = new FlushWorker({ file, upsertSql: UPSERT, removeSql: REMOVE, synchronous: 'NORMAL' });
-    try {
+  it('once its thread has ended, fails a job at once instead of leaving it unanswered', () =>
+    withWorker(async (worker, db) => {
       worker.stop();
       await expect.poll(() => worker.alive, { timeout: 5000 }).toBe(false);
       const result = await run(worker, [row('late', 1, 'x')]);
       expect(result.ok === false && result.error?.message).toMatch(/exited/);
       expect(db.prepare('SELECT count(*) FROM p').pluck().get()).toBe(0);
-    } finally {
-      db.close();
-    }
-  });
+    }));
 
   it('answers a failed job with its error', () =>
     withWorker(
