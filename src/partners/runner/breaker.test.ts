@@ -102,16 +102,16 @@ describe('partner breakers', () => {
 
   it('counts a slow answer only if the collector gave up on it', async () => {
     // Over tmax, but taken in time: the time held a stall of the DCS's own event loop.
-    await fire(answered(500), 4, { watch: { missed: false } });
+    await fire(answered(500), 4, { watch: { missed: false, onMissedTmax: undefined } });
     expect(breakers.isOpen('p1')).toBe(false);
     // Over tmax and given up on (a late answer), or over tmax with no collector: failures.
-    await fire(answered(500), 3, { watch: { missed: true } });
+    await fire(answered(500), 3, { watch: { missed: true, onMissedTmax: undefined } });
     await fire(answered(500), 2);
     expect(breakers.isOpen('p1')).toBe(true);
   });
 
   it('does not count an answer the collector gave up on within tmax (the event budget was shorter)', async () => {
-    await fire(answered(60), 6, { watch: { missed: true } });
+    await fire(answered(60), 6, { watch: { missed: true, onMissedTmax: undefined } });
     expect(breakers.isOpen('p1')).toBe(false);
   });
 });

@@ -35,6 +35,12 @@ export interface CallRequest {
  */
 export interface CallWatch {
   missed: boolean;
+  /**
+   * Set by a wrapper that wants to know at once when the collector gives up at the partner's own
+   * tmax (not at a shorter event budget): the breaker counts the failure then, rather than when
+   * the call ends at its hard deadline, a late-answer window later. Called with no argument.
+   */
+  onMissedTmax: (() => void) | undefined;
 }
 
 export type CallResult =

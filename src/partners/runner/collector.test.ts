@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Call, CallResult } from './call.js';
+import { PartnerBreakers } from './breaker.js';
 import { collect, type CallPlan, type Settlement } from './collector.js';
 import { callInput, csvAdapter as adapter } from './collector-test-kit.js';
 
@@ -98,5 +99,43 @@ describe('collect', () => {
     };
     const settled = await collect(scripted({}), [{ ...plan('t'), adapter: throwing }], 100, () => {});
     expect(settled[0]).toMatchObject({ status: 'failed', reason: 'build: boom' });
+  });
+
+  describe('with a breaker under it', () => {
+    /** Opens at the first failure. */
+    const breakers = () =>
+      new PartnerBreakers(() => ({
+        errorThresholdPercentage: 0,
+        volumeThreshold: 1,
+        windowMs: 10_000,
+        resetMs: 60_000,
+      }));
+
+    it('counts a partner that missed its tmax at once, and still stores its late answer', async () => {
+      const b = breakers();
+      const late: string[] = [];
+      const call = b.wrapper()(scripted({ slow: { after: 500, result: ok('S1') } }));
+      const done = collect(call, [plan('slow')], 100, (p, s) => late.push(`${p.key}:${s.status}`));
+      await vi.advanceTimersByTimeAsync(80);
+      expect((await done)[0]?.status).toBe('timeout');
+      // Not when the call ends at its hard deadline (here at 500 ms): now.
+      expect(b.isOpen('slow')).toBe(true);
+      await vi.advanceTimersByTimeAsync(500);
+      expect(late).toEqual(['slow:answered']);
+      b.shutdown();
+    });
+
+    it('does not count a call cut short by the event budget, under its tmax', async () => {
+      const b = breakers();
+      const late: string[] = [];
+      const call = b.wrapper()(scripted({ p: { after: 60, result: { ...ok('P1'), ms: 60 } } }));
+      const done = collect(call, [plan('p', 80)], 50, (q, s) => late.push(`${q.key}:${s.status}`));
+      await vi.advanceTimersByTimeAsync(50);
+      expect((await done)[0]?.status).toBe('timeout');
+      await vi.advanceTimersByTimeAsync(20);
+      expect(late).toEqual(['p:answered']);
+      expect(b.isOpen('p')).toBe(false);
+      b.shutdown();
+    });
   });
 });

@@ -91,7 +91,11 @@ export function collect(
       if (pending === 0) return;
       const ms = performance.now() - t0;
       for (let i = 0; i < n && pending > 0; i++)
-        if (soft(i) <= deadline && settle(i, { status: 'timeout', ms })) watches[i]!.missed = true;
+        if (soft(i) <= deadline && settle(i, { status: 'timeout', ms })) {
+          const watch = watches[i]!;
+          watch.missed = true;
+          if (soft(i) >= plans[i]!.tmaxMs) watch.onMissedTmax?.();
+        }
       if (pending > 0) arm(deadline);
     };
     for (let i = 0; i < n; i++) {
@@ -101,7 +105,7 @@ export function collect(
         settle(i, { status: 'failed', reason: `build: ${request.message}`, ms: 0 });
         continue;
       }
-      const watch: CallWatch = { missed: false };
+      const watch: CallWatch = { missed: false, onMissedTmax: undefined };
       watches[i] = watch;
       const req: Mutable<CallRequest> = {
         partner: plan.key,
