@@ -55,6 +55,7 @@ const partnerFields: Record<string, JsonSchema> = {
       volumeThreshold: int(1, 100_000, 'default 20'),
       windowMs: int(100, 600_000, 'default 10000'),
       resetMs: int(100, 600_000, 'default 5000'),
+      consecutiveFailures: int(0, 100_000, 'failures in a row that open the breaker; default 20, 0 off'),
     },
   },
   secrets: {

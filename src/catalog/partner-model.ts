@@ -23,6 +23,7 @@ export interface PartnerBreakerSettings {
   volumeThreshold?: number;
   windowMs?: number;
   resetMs?: number;
+  consecutiveFailures?: number;
 }
 
 export interface Partner {

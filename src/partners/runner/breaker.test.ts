@@ -7,6 +7,7 @@ const SETTINGS: BreakerSettings = {
   volumeThreshold: 4,
   windowMs: 10_000,
   resetMs: 1_000,
+  consecutiveFailures: 0,
 };
 
 const req = (over: Partial<CallRequest> = {}): CallRequest => ({
@@ -113,5 +114,50 @@ describe('partner breakers', () => {
   it('does not count an answer the collector gave up on within tmax (the event budget was shorter)', async () => {
     await fire(answered(60), 6, { watch: { missed: true, onMissedTmax: undefined } });
     expect(breakers.isOpen('p1')).toBe(false);
+  });
+
+  describe('failures in a row', () => {
+    const withRun = (consecutiveFailures: number) => {
+      breakers.shutdown();
+      breakers = new PartnerBreakers(() => ({ ...SETTINGS, consecutiveFailures }));
+      call = breakers.wrapper()(base);
+    };
+
+    it('open the breaker whatever the window holds: a busy partner that starts to hang', async () => {
+      withRun(5);
+      await fire(answered(5), 40);
+      await fire(failed, 4);
+      expect(breakers.isOpen('p1')).toBe(false); // 4 of 44: far under 50 %
+      await fire(failed);
+      expect(breakers.isOpen('p1')).toBe(true);
+    });
+
+    it('start over at a success', async () => {
+      withRun(5);
+      await fire(answered(5), 40);
+      await fire(failed, 4);
+      await fire(answered(5));
+      await fire(failed, 4);
+      expect(breakers.isOpen('p1')).toBe(false);
+    });
+
+    it('start over when a trial closes the breaker', async () => {
+      withRun(5);
+      await fire(answered(5), 40);
+      await fire(failed, 5);
+      expect(breakers.isOpen('p1')).toBe(true);
+      await vi.advanceTimersByTimeAsync(1_000);
+      await fire(answered(5)); // the trial: closed, with an empty window
+      await fire(answered(5), 10);
+      await fire(failed, 4);
+      expect(breakers.isOpen('p1')).toBe(false);
+    });
+
+    it('are not counted with 0', async () => {
+      withRun(0);
+      await fire(answered(5), 40);
+      await fire(failed, 30);
+      expect(breakers.isOpen('p1')).toBe(false); // 30 of 70
+    });
   });
 });

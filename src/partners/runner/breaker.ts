@@ -1,6 +1,7 @@
 /**
  * Per-partner circuit breakers (opossum), per node: open at ≥ 50 % failures over ≥ 20 calls in a
- * 10 s window, half-open after 5 s (PARTNER-PROTOCOL.md defaults, configurable per partner). A
+ * 10 s window or at 20 failures in a row, half-open after 5 s (PARTNER-PROTOCOL.md defaults,
+ * configurable per partner). A
  * failure is a transport failure, a 5xx, or an answer slower than the partner's tmax that the
  * collector did not take in time (an answer read late because our own event loop stalled is not
  * the partner's fault: `CallWatch`). A call the collector gives up on at tmax counts as failed
@@ -35,6 +36,12 @@ export interface BreakerSettings {
   windowMs: number;
   /** Time open before a trial call (half-open), ms. Default 5 000. */
   resetMs: number;
+  /**
+   * Consecutive failures that open the breaker whatever the window holds. Default 20; 0 turns it
+   * off. The percentage over the window alone reacts slowly to a provider that was busy and healthy
+   * and then hangs: its failures must first outnumber the window's successes.
+   */
+  consecutiveFailures: number;
 }
 
 export const DEFAULT_BREAKER: BreakerSettings = {
@@ -42,6 +49,7 @@ export const DEFAULT_BREAKER: BreakerSettings = {
   volumeThreshold: 20,
   windowMs: 10_000,
   resetMs: 5_000,
+  consecutiveFailures: 20,
 };
 
 /**
@@ -152,8 +160,19 @@ export class PartnerBreakers {
     const rotation = setInterval(() => buckets.emit('rotate'), Math.max(1, Math.floor(s.windowMs / BUCKETS)));
     rotation.unref();
     const gauge = this.metrics?.breakerOpen.labels(partner);
-    breaker.on('open', () => gauge?.set(1));
+    // Failures in a row, in the order the breaker learns of them (a missed tmax when the collector
+    // gives up, anything else when the call ends); a success starts over.
+    let inARow = 0;
+    breaker.on('success', () => (inARow = 0));
+    breaker.on('failure', () => {
+      if (++inARow >= s.consecutiveFailures && s.consecutiveFailures > 0 && breaker.closed) breaker.open();
+    });
+    breaker.on('open', () => {
+      inARow = 0;
+      gauge?.set(1);
+    });
     breaker.on('close', () => {
+      inARow = 0;
       gauge?.set(0);
       for (let i = 0; i < BUCKETS; i++) buckets.emit('rotate');
     });
@@ -187,6 +206,7 @@ function sameSettings(a: BreakerSettings, b: BreakerSettings): boolean {
     a.errorThresholdPercentage === b.errorThresholdPercentage &&
     a.volumeThreshold === b.volumeThreshold &&
     a.windowMs === b.windowMs &&
-    a.resetMs === b.resetMs
+    a.resetMs === b.resetMs &&
+    a.consecutiveFailures === b.consecutiveFailures
   );
 }

@@ -92,6 +92,7 @@ const TRIGGER_HAPPY: BreakerSettings = {
   volumeThreshold: 1,
   windowMs: 10_000,
   resetMs: 60_000,
+  consecutiveFailures: 0,
 };
 
 describe('a stall of our own event loop', () => {
