@@ -49,6 +49,9 @@
  *                            ≥ 6.12) for an N µs slice instead of the default (1.4 ms on 2 CPUs): a
  *                            task with a shorter slice gets an earlier deadline and so runs sooner
  *                            when it wakes (sched_setattr via python3's ctypes; no root needed)
+ *   --gc-join 0|1            with the wire: the DCS's GC pauses (bench/gc-log.ts, preloaded) joined
+ *                            with scenario 1's events — how many slow events a pause met, the p99
+ *                            of those none met, and the bursts the rest fall into (bench/gc-join.ts)
  *   --dcs-node-args "..."    node flags for the DCS (e.g. "--trace-gc"); --dcs-log <file> keeps its stdout
  *   --sims-node-args "..."   node flags for the providers' process
  *   --profile <dir>          CPU profiles of the DCS and the providers over each measured window
@@ -65,6 +68,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cpuMicros, flags, haveWrk, load, watchRunQueues } from './load.js';
 import { generatorPool, openLoop, percentile, type RequestRecord } from './open-loop.js';
 import { haveTcpdump, startWireCapture, wireMinusSlowest, type WireFigure } from './wire-capture.js';
+import { gcJoin, parseGcLog } from './gc-join.js';
 import type { ProbeStats } from './partner-probe.js';
 import {
   decompositionTable,
@@ -114,6 +118,10 @@ const BUDGET_MS = 100;
 const TMAX_MS = 80;
 const COOKIE = { name: 'audex_uuid', visitors: 1000 };
 const probeArgv = probing ? ['--import', pathToFileURL(join(here, 'partner-probe.js')).href] : [];
+/** With `--gc-join 1` (and the wire): the file the DCS's GC pauses go to (bench/gc-log.ts). */
+const gcLog =
+  args.get('gc-join') === '1' && wire ? join(mkdtempSync(join(tmpdir(), 'audex-gc-')), 'gc.log') : undefined;
+const gcLogArgv = gcLog !== undefined ? ['--import', pathToFileURL(join(here, 'gc-log.js')).href] : [];
 const localProbe = probing ? await import('./partner-probe.js') : undefined;
 
 /** Every child started, stopped when this process exits however it ends (a failed start included). */
@@ -383,6 +391,17 @@ async function onTheWire<T>(
   };
 }
 
+/** `--gc-join 1`: how much of the wire figure's tail met one of the DCS's GC pauses. */
+function printGcJoin(w: WireFigure, file: string): void {
+  const j = gcJoin(w.start, w.reply, w.minus, parseGcLog(readFileSync(file, 'utf8')));
+  console.log(
+    `     DCS GC pauses over the window: ${j.pauses} (${fmt(j.pauseMs)}); events a pause met: ${j.met} of ${j.events}, ${j.slowMet} of the ${j.slow} over 3 ms; p99 of the events none met ${fmt(j.p99Unmet)} (all ${fmt(j.p99)})`,
+  );
+  console.log(
+    `     the other ${j.slow - j.slowMet} over 3 ms in ${j.bursts.length} bursts (starts < 30 ms apart): ${j.bursts.join(' ')}`,
+  );
+}
+
 /** The wire figure's lines, under `label`. */
 function printWire(
   label: string,
@@ -491,8 +510,12 @@ async function main(): Promise<void> {
   const audex = await child(
     join(here, '../src/main.js'),
     ['start', '--port', '18282', '--data-dir', dataDir, '--log-level', 'warn', '--no-demo'],
-    { AUDEX_ADMIN_TOKEN: TOKEN, AUDEX_COOKIE_SECURE: 'false' },
-    [...probeArgv, ...dcsNodeArgs],
+    {
+      AUDEX_ADMIN_TOKEN: TOKEN,
+      AUDEX_COOKIE_SECURE: 'false',
+      ...(gcLog !== undefined ? { AUDEX_BENCH_GC_LOG: gcLog } : {}),
+    },
+    [...probeArgv, ...gcLogArgv, ...dcsNodeArgs],
     args.get('dcs-log'),
   );
   if (pin) {
@@ -658,8 +681,10 @@ async function main(): Promise<void> {
       console.log(
         `   minus constant ${PROVIDER_MS} ms            p50 ${fmt(p50 - PROVIDER_MS)}  p99 ${fmt(p99 - PROVIDER_MS)}`,
       );
-      if (w1 !== undefined)
+      if (w1 !== undefined) {
         printWire('on the wire, minus slowest call', w1, sentBySeq(s1.records), ' (target p99 <= 3 ms)');
+        if (gcLog !== undefined) printGcJoin(w1, gcLog);
+      }
       console.log(`   ${lateSends(s1.records)}`);
       const d = minusSlowestCall(s1.records);
       if (d.length > 0) {
@@ -833,6 +858,7 @@ async function main(): Promise<void> {
     for (const c of [sims.proc, bare.proc, audex.proc]) c.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 500));
     rmSync(dataDir, { recursive: true, force: true });
+    if (gcLog !== undefined) rmSync(join(gcLog, '..'), { recursive: true, force: true });
   }
 }
 

@@ -217,6 +217,8 @@ export function exchanges(packets: readonly Packet[], serverPorts: ReadonlySet<n
 export interface WireFigure {
   /** The event's `x-bench-seq`. */
   seq: number[];
+  /** Its request on the wire (epoch ms, the capture's clock). */
+  start: number[];
   /** Request on the wire → reply on the wire. */
   reply: number[];
   /** `reply` minus the slowest call (request on the wire → answer on the wire). */
@@ -251,7 +253,7 @@ export function wireMinusSlowest(
     list.push(x);
     calls.set(tid, list);
   }
-  const out: WireFigure = { seq: [], reply: [], minus: [], before: [], after: [], incomplete: 0 };
+  const out: WireFigure = { seq: [], start: [], reply: [], minus: [], before: [], after: [], incomplete: 0 };
   for (const x of xs) {
     if (x.serverPort !== eventPort) continue;
     const seq = /\r\nx-bench-seq: *(\d+)/i.exec(x.request)?.[1];
@@ -262,6 +264,7 @@ export function wireMinusSlowest(
       continue;
     }
     out.seq.push(Number(seq));
+    out.start.push(x.start);
     out.reply.push(x.end - x.start);
     out.minus.push(x.end - x.start - Math.min(Math.max(...cs.map((c) => c.end - c.start)), deadlineMs));
     out.before.push(Math.min(...cs.map((c) => c.start)) - x.start);
