@@ -56,6 +56,11 @@ const partnerFields: Record<string, JsonSchema> = {
       windowMs: int(100, 600_000, 'default 10000'),
       resetMs: int(100, 600_000, 'default 5000'),
       consecutiveFailures: int(0, 100_000, 'failures in a row that open the breaker; default 20, 0 off'),
+      consecutiveSpanMs: int(
+        0,
+        600_000,
+        'how long (ms) the failures in a row must span before they open the breaker; default 250',
+      ),
     },
   },
   secrets: {

@@ -24,6 +24,7 @@ export interface PartnerBreakerSettings {
   windowMs?: number;
   resetMs?: number;
   consecutiveFailures?: number;
+  consecutiveSpanMs?: number;
 }
 
 export interface Partner {

@@ -8,6 +8,7 @@ const SETTINGS: BreakerSettings = {
   windowMs: 10_000,
   resetMs: 1_000,
   consecutiveFailures: 0,
+  consecutiveSpanMs: 0,
 };
 
 const req = (over: Partial<CallRequest> = {}): CallRequest => ({
@@ -117,9 +118,9 @@ describe('partner breakers', () => {
   });
 
   describe('failures in a row', () => {
-    const withRun = (consecutiveFailures: number) => {
+    const withRun = (consecutiveFailures: number, consecutiveSpanMs = 0) => {
       breakers.shutdown();
-      breakers = new PartnerBreakers(() => ({ ...SETTINGS, consecutiveFailures }));
+      breakers = new PartnerBreakers(() => ({ ...SETTINGS, consecutiveFailures, consecutiveSpanMs }));
       call = breakers.wrapper()(base);
     };
 
@@ -128,6 +129,33 @@ describe('partner breakers', () => {
       await fire(answered(5), 40);
       await fire(failed, 4);
       expect(breakers.isOpen('p1')).toBe(false); // 4 of 44: far under 50 %
+      await fire(failed);
+      expect(breakers.isOpen('p1')).toBe(true);
+    });
+
+    it('open only once they span consecutiveSpanMs: a brief stall of a busy partner does not', async () => {
+      withRun(5, 250);
+      await fire(answered(5), 40);
+      await fire(failed, 10); // ten in a row, all at once
+      expect(breakers.isOpen('p1')).toBe(false);
+      await vi.advanceTimersByTimeAsync(249);
+      await fire(failed);
+      expect(breakers.isOpen('p1')).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      await fire(failed);
+      expect(breakers.isOpen('p1')).toBe(true);
+    });
+
+    it('measure the span from the first failure after a success', async () => {
+      withRun(5, 250);
+      await fire(answered(5), 40);
+      await fire(failed, 5);
+      await vi.advanceTimersByTimeAsync(200);
+      await fire(answered(5)); // the stall is over
+      await vi.advanceTimersByTimeAsync(100);
+      await fire(failed, 5); // 300 ms after the first run's start, but a new run
+      expect(breakers.isOpen('p1')).toBe(false);
+      await vi.advanceTimersByTimeAsync(250);
       await fire(failed);
       expect(breakers.isOpen('p1')).toBe(true);
     });

@@ -1,6 +1,6 @@
 /**
  * Per-partner circuit breakers (opossum), per node: open at ≥ 50 % failures over ≥ 20 calls in a
- * 10 s window or at 20 failures in a row, half-open after 5 s (PARTNER-PROTOCOL.md defaults,
+ * 10 s window or at 20 failures in a row spanning at least 250 ms, half-open after 5 s (PARTNER-PROTOCOL.md defaults,
  * configurable per partner). A failure is a transport failure, a 5xx, or an answer slower than the
  * partner's tmax that the collector did not take in time (an answer read late because our own event
  * loop stalled is not the partner's fault: `CallWatch`). A call the collector gives up on at tmax
@@ -41,6 +41,13 @@ export interface BreakerSettings {
    * and then hangs: its failures must first outnumber the window's successes.
    */
   consecutiveFailures: number;
+  /**
+   * How long the failures in a row must span (first to last, ms) before they open the breaker.
+   * Default 250. A count alone scales with traffic: at 500 calls a second, 20 in a row are 40 ms of
+   * failures, and a provider's brief stall (a GC pause of 100 ms) cut it off for `resetMs`; a
+   * provider that hangs still fails on, and is cut off once its failures span this long.
+   */
+  consecutiveSpanMs: number;
 }
 
 export const DEFAULT_BREAKER: BreakerSettings = {
@@ -49,6 +56,7 @@ export const DEFAULT_BREAKER: BreakerSettings = {
   windowMs: 10_000,
   resetMs: 5_000,
   consecutiveFailures: 20,
+  consecutiveSpanMs: 250,
 };
 
 /**
@@ -160,11 +168,21 @@ export class PartnerBreakers {
     rotation.unref();
     const gauge = this.metrics?.breakerOpen.labels(partner);
     // Failures in a row, in the order the breaker learns of them (a missed tmax when the collector
-    // gives up, anything else when the call ends); a success starts over.
+    // gives up, anything else when the call ends), and when the first of them was learnt; a success
+    // starts over.
     let inARow = 0;
+    let firstAt = 0;
     breaker.on('success', () => (inARow = 0));
     breaker.on('failure', () => {
-      if (++inARow >= s.consecutiveFailures && s.consecutiveFailures > 0 && breaker.closed) breaker.open();
+      const now = Date.now();
+      if (inARow++ === 0) firstAt = now;
+      if (
+        s.consecutiveFailures > 0 &&
+        inARow >= s.consecutiveFailures &&
+        now - firstAt >= s.consecutiveSpanMs &&
+        breaker.closed
+      )
+        breaker.open();
     });
     breaker.on('open', () => {
       inARow = 0;
@@ -206,6 +224,7 @@ function sameSettings(a: BreakerSettings, b: BreakerSettings): boolean {
     a.volumeThreshold === b.volumeThreshold &&
     a.windowMs === b.windowMs &&
     a.resetMs === b.resetMs &&
-    a.consecutiveFailures === b.consecutiveFailures
+    a.consecutiveFailures === b.consecutiveFailures &&
+    a.consecutiveSpanMs === b.consecutiveSpanMs
   );
 }

@@ -110,6 +110,7 @@ describe('collect', () => {
         windowMs: 10_000,
         resetMs: 60_000,
         consecutiveFailures: 0,
+        consecutiveSpanMs: 0,
       }));
 
     it('counts a partner that missed its tmax at once, and still stores its late answer', async () => {

@@ -93,6 +93,7 @@ const TRIGGER_HAPPY: BreakerSettings = {
   windowMs: 10_000,
   resetMs: 60_000,
   consecutiveFailures: 0,
+  consecutiveSpanMs: 0,
 };
 
 describe('a stall of our own event loop', () => {
