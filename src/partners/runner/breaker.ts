@@ -2,13 +2,13 @@
  * Per-partner circuit breakers (opossum), per node: open at ≥ 50 % failures over ≥ 20 calls in a
  * 10 s window or at 20 failures in a row spanning at least 250 ms, half-open after 5 s
  * (PARTNER-PROTOCOL.md defaults, configurable per partner). A failure is a transport failure, a
- * 5xx, or an answer slower than the partner's tmax that the collector did not take in time (an answer read late because our own event
- * loop stalled is not the partner's fault: `CallWatch`). A call the collector gives up on at tmax
- * counts as failed then, not when it ends at its hard deadline a late-answer window later: for a
- * partner that hangs, the breaker opens after a few dozen calls instead of a few hundred, and a
- * failed trial is known in tmax. The caller still gets the call's own result, a late answer
- * included. While open, the planner skips the partner ("skipped:breaker-open"); a call that still
- * arrives here fails fast.
+ * 5xx, or an answer slower than the partner's tmax that the collector did not take in time (an
+ * answer read late because our own event loop stalled is not the partner's fault: `CallWatch`). A
+ * call the collector gives up on at tmax counts as failed then, not when it ends at its hard
+ * deadline a late-answer window later: for a partner that hangs, the breaker opens after a few
+ * dozen calls instead of a few hundred, and a failed trial is known in tmax. The caller still gets
+ * the call's own result, a late answer included. While open, the planner skips the partner
+ * ("skipped:breaker-open"); a call that still arrives here fails fast.
  *
  * Half-open lets one trial call through (opossum rejects the others until the trial settles).
  * While the trial is in flight the planner skips the partner ("skipped:breaker-open") instead of
