@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Call, CallResult } from './call.js';
 import { PartnerBreakers } from './breaker.js';
 import { collect, type CallPlan, type Settlement } from './collector.js';
-import { callInput, csvAdapter as adapter } from './collector-test-kit.js';
+import { OPEN_AT_FIRST_FAILURE, callInput, csvAdapter as adapter } from './collector-test-kit.js';
 
 const input = callInput(80);
 
@@ -102,16 +102,7 @@ describe('collect', () => {
   });
 
   describe('with a breaker under it', () => {
-    /** Opens at the first failure. */
-    const breakers = () =>
-      new PartnerBreakers(() => ({
-        errorThresholdPercentage: 0,
-        volumeThreshold: 1,
-        windowMs: 10_000,
-        resetMs: 60_000,
-        consecutiveFailures: 0,
-        consecutiveSpanMs: 0,
-      }));
+    const breakers = () => new PartnerBreakers(() => OPEN_AT_FIRST_FAILURE);
 
     it('counts a partner that missed its tmax at once, and still stores its late answer', async () => {
       const b = breakers();

@@ -6,10 +6,10 @@
  */
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PartnerBreakers, type BreakerSettings } from './breaker.js';
+import { PartnerBreakers } from './breaker.js';
 import { compose } from './call.js';
 import { collect, type CallPlan } from './collector.js';
-import { callInput, csvAdapter as adapter } from './collector-test-kit.js';
+import { OPEN_AT_FIRST_FAILURE, callInput, csvAdapter as adapter } from './collector-test-kit.js';
 import { createUndiciTransport } from './undici-transport.js';
 
 /**
@@ -86,20 +86,10 @@ function stallOnceSent(requests: number, answers: number, ms: number): Promise<v
   });
 }
 
-/** Every partner's breaker opens at the first failure. */
-const TRIGGER_HAPPY: BreakerSettings = {
-  errorThresholdPercentage: 0,
-  volumeThreshold: 1,
-  windowMs: 10_000,
-  resetMs: 60_000,
-  consecutiveFailures: 0,
-  consecutiveSpanMs: 0,
-};
-
 describe('a stall of our own event loop', () => {
   it('takes the answers that arrived during it, and the breaker does not count them as failures', async () => {
     const transport = createUndiciTransport();
-    const breakers = new PartnerBreakers(() => TRIGGER_HAPPY);
+    const breakers = new PartnerBreakers(() => OPEN_AT_FIRST_FAILURE);
     const call = compose(transport.call, breakers.wrapper());
     try {
       // Connections are open (the warm-up calls are answered), so the calls below are written at once.
@@ -133,7 +123,7 @@ describe('a stall of our own event loop', () => {
 
   it('still times out a partner that had not answered, and counts that against it', async () => {
     const transport = createUndiciTransport();
-    const breakers = new PartnerBreakers(() => TRIGGER_HAPPY);
+    const breakers = new PartnerBreakers(() => OPEN_AT_FIRST_FAILURE);
     const call = compose(transport.call, breakers.wrapper());
     try {
       const hung = plan('mute', urls[1]!.replace('/segments', '/hang'));
